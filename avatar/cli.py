@@ -1,0 +1,314 @@
+"""Command line: argparse subcommands, thin glue over the package, and the exit codes.
+
+Exit codes: 0 done, 1 runtime failure, 2 usage error (bad input), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+from avatar import __version__
+from avatar.errors import AvatarError, UsageError
+
+log = logging.getLogger("avatar")
+
+SAMPLE_SPEECH = Path(__file__).resolve().parent.parent / "assets" / "speeches" / "beijing-digital-economy.md"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line (exit 2) instead of a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _say(msg: str) -> None:
+    print(f"avatar: {msg}", file=sys.stderr, flush=True)
+
+
+# --- shared pieces ---------------------------------------------------------------------------------
+
+def _add_voice_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--voice", help="voice id, name or language (see 'avatar voices'); default: the "
+                                   "script's voice, else the engine's default")
+    p.add_argument("--rate", type=int, help="speaking rate in words per minute (80-450, default 175)")
+    p.add_argument("--engine", default="pyttsx3", help=argparse.SUPPRESS)  # "fake" for tests
+    p.add_argument("--no-cache", action="store_true", help="synthesise again instead of using the cache")
+
+
+def _add_show_args(p: argparse.ArgumentParser, script_required: bool = False) -> None:
+    p.add_argument("script", nargs=None if script_required else "?",
+                   help="speech script (.md/.txt with optional +++ TOML front matter)")
+    p.add_argument("--audio", metavar="FILE", help="deliver a recorded speech (WAV/MP3/OGG/FLAC) instead")
+    p.add_argument("--transcript", "--text", dest="transcript", metavar="FILE",
+                   help="with --audio: a text file of what is said; the mouth and captions follow its words")
+    p.add_argument("--look", help="avatar look (official, presenter, host); default from the script")
+    p.add_argument("--no-captions", action="store_true", help="do not show captions")
+    p.add_argument("--title", help="title shown at the start (default: the script's title)")
+    p.add_argument("--speaker", help="name in the lower third (default: the script's speaker)")
+    p.add_argument("--role", help="role in the lower third (default: the script's role)")
+    _add_voice_args(p)
+
+
+def _voice(args: argparse.Namespace, voice: str = "", rate: int | None = None):
+    from avatar.tts import Voice, get_engine
+    from avatar.tts.base import VoiceSettings
+
+    rate_wpm = args.rate if args.rate is not None else (rate or 175)
+    if not 80 <= rate_wpm <= 450:
+        raise UsageError(f"--rate {rate_wpm} is out of range; use 80 to 450 words per minute")
+    settings = VoiceSettings(voice=args.voice if args.voice is not None else voice, rate_wpm=rate_wpm)
+    engine = get_engine(args.engine)
+    if settings.voice and hasattr(engine, "resolve_voice"):
+        settings = VoiceSettings(engine.resolve_voice(settings.voice), settings.rate_wpm)
+    return Voice(engine, settings, use_cache=not args.no_cache)
+
+
+def _load_show(args: argparse.Namespace, *, background: bool):
+    """The timeline (built in the background when asked), its look name and the Show."""
+    from avatar.build import build_audio_timeline, build_script_timeline, start_script_timeline
+    from avatar.script import load_script
+    from avatar.show import Show, ShowOptions
+
+    if args.audio and args.script:
+        raise UsageError("give either a speech script or --audio FILE, not both")
+    if not args.audio and not args.script:
+        raise UsageError("give a speech script, e.g. 'avatar play assets/speeches/beijing-digital-economy.md',"
+                         " or --audio FILE")
+    if args.transcript and not args.audio:
+        raise UsageError("--transcript goes with --audio (a script already says what is spoken)")
+    look = args.look
+    if args.audio:
+        if args.voice or args.rate:
+            pass  # the voice only renders the transcript for alignment
+        voice = _voice(args) if args.transcript else None
+        tl = build_audio_timeline(args.audio, transcript=args.transcript, voice=voice,
+                                  title=args.title or "", speaker=args.speaker or "", role=args.role or "")
+    else:
+        script = load_script(args.script)
+        voice = _voice(args, script.meta.voice, script.meta.rate_wpm)
+        if hasattr(voice.engine, "start"):
+            voice.engine.start()  # the engine process starts while we open the window
+        if background:
+            tl, _ = start_script_timeline(script, voice)
+        else:
+            tl = build_script_timeline(script, voice)
+        look = look or script.meta.look
+        for attr in ("title", "speaker", "role"):
+            if getattr(args, attr):
+                setattr(tl, attr, getattr(args, attr))
+    from avatar.face.look import get_look
+
+    look_obj = get_look(look or "official")
+    show = Show(tl, ShowOptions(captions=not args.no_captions))
+    return tl, look_obj, show
+
+
+# --- commands --------------------------------------------------------------------------------------
+
+def cmd_play(args: argparse.Namespace) -> int:
+    from avatar.player import Player
+    from avatar.scene import Scene
+    from avatar.sound import open_sound
+
+    t0 = time.perf_counter()
+    size = _parse_window_size(args.size)
+    tl, look, show = _load_show(args, background=True)
+    sound = open_sound(tl.rate_hz, enabled=not args.mute)
+    if sound.silent and not args.mute:
+        _say("no sound device found; playing silently on the wall clock")
+    player = Player(show, lambda s: Scene(s, look, show_captions=not args.no_captions), sound,
+                    size=size, fullscreen=args.fullscreen, fps=args.fps,
+                    title=tl.title or "avatar")
+    stats = player.run(max_wall_s=args.max_seconds, t0_wall=t0)
+    for failure in tl.failures[:1]:
+        _say(f"some sentences were shown without voice: {failure}")
+    if args.stats:
+        print(f"frames={stats.frames} wall_s={stats.wall_s:.2f} show_end_s={stats.show_end_s:.2f} "
+              f"max_sync_error_ms={stats.max_sync_error_s * 1000:.1f} "
+              f"first_audio_s={stats.first_audio_wall_s if stats.first_audio_wall_s is not None else -1:.3f} "
+              f"silent={int(stats.silent)}")
+    return 0
+
+
+def cmd_say(args: argparse.Namespace) -> int:
+    from avatar.script import parse_script
+
+    text = " ".join(args.text).strip()
+    if not text:
+        raise UsageError("nothing to say; give the text, e.g. avatar say \"Welcome to Geneva\"")
+    script = parse_script(text)
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as fh:
+        fh.write(text)
+        path = fh.name
+    try:
+        args.script, args.audio, args.transcript = path, None, None
+        if script.meta.title:
+            pass
+        return cmd_play(args)
+    finally:
+        os.unlink(path)
+
+
+def cmd_voices(args: argparse.Namespace) -> int:
+    from avatar.tts import get_engine
+
+    voices = get_engine(args.engine).voices()
+    if args.language:
+        voices = [v for v in voices if any(l.lower().startswith(args.language.lower()) for l in v.languages)]
+    width = max((len(v.id) for v in voices), default=2)
+    print(f"{'id'.ljust(width)}  {'language':10}  name")
+    for v in voices:
+        print(f"{v.id.ljust(width)}  {','.join(v.languages)[:10]:10}  {v.name}")
+    return 0
+
+
+def cmd_lipsync(args: argparse.Namespace) -> int:
+    from avatar import audio as audio_mod
+    from avatar.lipsync import align_transcript, track_from_audio, track_from_speech, write_track
+
+    if args.text and args.transcript:
+        raise UsageError("give --text or --transcript, not both")
+    if args.output and args.output != "-":
+        _check_output_folder(Path(args.output))
+    rec = audio_mod.load(args.audio, 22050)
+    text = args.text
+    if args.transcript:
+        from avatar.build import _sentence_spans
+        from avatar.script import decode_script_bytes
+
+        tpath = Path(args.transcript)
+        if not tpath.is_file():
+            raise UsageError(f"transcript not found: {tpath}")
+        text = " ".join(s[2] for s in _sentence_spans(decode_script_bytes(tpath.read_bytes(), str(tpath))))
+    if text:
+        track = track_from_speech(align_transcript(rec, _voice(args).synthesize(text)))
+    else:
+        track = track_from_audio(rec)
+    write_track(track, None if args.output in (None, "-") else args.output, args.format,
+                os.path.basename(args.audio))
+    return 0
+
+
+def _check_output_folder(path: Path) -> None:
+    from avatar.errors import OutputPathError
+
+    folder = path.resolve().parent
+    if not folder.is_dir():
+        raise OutputPathError(f"folder {folder} does not exist; create it or choose another output path")
+    if not os.access(folder, os.W_OK):
+        raise OutputPathError(f"folder {folder} is not writable; choose another output path")
+
+
+def _parse_window_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--size '{text}' is not WIDTHxHEIGHT, e.g. 1280x720") from None
+    if w < 160 or h < 120 or w > 7680 or h > 4320:
+        raise UsageError(f"--size {w}x{h} is out of range; use between 160x120 and 7680x4320")
+    return w, h
+
+
+# --- parser ----------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="avatar", description="A talking digital-human presenter: delivers speeches, "
+                     "answers questions at a kiosk, records demo videos.")
+    parser.add_argument("--version", action="version", version=f"avatar {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("play", help="deliver a speech live in a window")
+    _add_show_args(p)
+    p.add_argument("--fullscreen", action="store_true", help="play full screen")
+    p.add_argument("--size", default="1280x720", help="window size WIDTHxHEIGHT (default 1280x720)")
+    p.add_argument("--fps", type=int, default=60, help="frames per second to draw (default 60)")
+    p.add_argument("--mute", action="store_true", help="play without sound")
+    p.add_argument("--max-seconds", type=float, help=argparse.SUPPRESS)
+    p.add_argument("--stats", action="store_true", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_play)
+
+    p = sub.add_parser("say", help="speak one line with the avatar")
+    p.add_argument("text", nargs="+", help="what to say")
+    p.add_argument("--look", help="avatar look")
+    p.add_argument("--fullscreen", action="store_true")
+    p.add_argument("--size", default="1280x720")
+    p.add_argument("--fps", type=int, default=60)
+    p.add_argument("--mute", action="store_true", help="play without sound")
+    p.add_argument("--max-seconds", type=float, help=argparse.SUPPRESS)
+    p.add_argument("--stats", action="store_true", help=argparse.SUPPRESS)
+    _add_voice_args(p)
+    p.set_defaults(func=cmd_say, no_captions=False, title=None, speaker=None, role=None)
+
+    p = sub.add_parser("voices", help="list the installed voices")
+    p.add_argument("--language", help="only voices for this language code prefix, e.g. en")
+    p.add_argument("--engine", default="pyttsx3", help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_voices)
+
+    p = sub.add_parser("lipsync", help="export the mouth track of a recording (Rhubarb-compatible)")
+    p.add_argument("audio", help="recording: WAV, MP3, OGG or FLAC")
+    p.add_argument("--text", help="what is said (aligns its phonemes to the recording)")
+    p.add_argument("--transcript", metavar="FILE", help="a text file of what is said")
+    p.add_argument("-o", "--output", help="output file (default: standard output)")
+    p.add_argument("--format", choices=("json", "tsv"), default="json", help="json (default) or tsv")
+    _add_voice_args(p)
+    p.set_defaults(func=cmd_lipsync)
+
+    _add_optional_commands(sub)
+    return parser
+
+
+def _add_optional_commands(sub) -> None:
+    """Subcommands that live in their own packages."""
+    try:
+        from avatar.recorder_command import add_arguments as rec_args, run as rec_run
+    except ImportError:
+        pass
+    else:
+        p = sub.add_parser("record", help="record the presenter to an MP4 video")
+        rec_args(p)
+        p.set_defaults(func=rec_run)
+    try:
+        from avatar.kiosk.command import add_arguments as kiosk_args, run as kiosk_run
+    except ImportError:
+        pass
+    else:
+        p = sub.add_parser("kiosk", help="answer visitors' questions live (full screen or --headless)")
+        kiosk_args(p)
+        p.set_defaults(func=kiosk_run)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
+                        format="avatar: %(message)s", stream=sys.stderr)
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        return int(args.func(args) or 0)
+    except AvatarError as exc:
+        if debug:
+            raise
+        _say(f"error: {exc}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        _say("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,235 @@
+"""One time axis for a show: what is heard (audio clips), said (captions), mouthed and shown at `t`.
+
+A Timeline only grows (items are appended in time order by whoever builds it, possibly from a
+background thread while a player already reads it), so a 20-minute speech can start at once.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import wave
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from avatar.audio import Audio
+from avatar.lipsync.track import MouthShape, MouthTrack
+from avatar.tts.base import WordTiming
+
+
+@dataclass(frozen=True)
+class AudioClip:
+    """Audio that starts at `start_s` on the timeline."""
+
+    start_s: float
+    audio: Audio
+
+    @property
+    def end_s(self) -> float:
+        return self.start_s + self.audio.duration_s
+
+
+@dataclass(frozen=True)
+class CaptionItem:
+    """A sentence on screen from `start_s` to `end_s`; word times are absolute, spans index `text`."""
+
+    start_s: float
+    end_s: float
+    text: str
+    words: tuple[WordTiming, ...] = ()
+    silent: bool = False  # the voice failed: shown, not heard
+
+
+@dataclass(frozen=True)
+class MouthItem:
+    start_s: float
+    track: MouthTrack
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A change of slide (`slide`, value path or None) or of expression (`expression`, value name)."""
+
+    t_s: float
+    kind: str
+    value: str | None
+
+
+class _Lane:
+    """Items sorted by start time with the start times kept for bisect."""
+
+    def __init__(self) -> None:
+        self.items: list = []
+        self.starts: list[float] = []
+
+    def add(self, start_s: float, item: object) -> None:
+        i = bisect.bisect_right(self.starts, start_s)
+        self.starts.insert(i, start_s)
+        self.items.insert(i, item)
+
+    def last_at(self, t_s: float):
+        i = bisect.bisect_right(self.starts, t_s) - 1
+        return self.items[i] if i >= 0 else None
+
+    def index_at(self, t_s: float) -> int:
+        return bisect.bisect_right(self.starts, t_s) - 1
+
+
+@dataclass
+class Timeline:
+    """Everything placed on the show's time axis; read it with the `*_at(t)` methods."""
+
+    rate_hz: int = 22050
+    title: str = ""
+    speaker: str = ""
+    role: str = ""
+    end_s: float = 0.0             # grows as items are appended
+    complete: bool = False         # set once the builder has placed everything
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self._clips = _Lane()
+        self._captions = _Lane()
+        self._mouths = _Lane()
+        self._marks = _Lane()
+        self._emphasis: list[tuple[float, float]] = []
+        self.failures: list[str] = []
+        self.ready = threading.Event()  # set when the first spoken item (or everything) is placed
+
+    # --- building ------------------------------------------------------------------------------
+    def add_clip(self, clip: AudioClip) -> None:
+        with self._lock:
+            self._clips.add(clip.start_s, clip)
+            self.end_s = max(self.end_s, clip.end_s)
+
+    def add_caption(self, item: CaptionItem) -> None:
+        with self._lock:
+            self._captions.add(item.start_s, item)
+            self.end_s = max(self.end_s, item.end_s)
+
+    def add_mouth(self, item: MouthItem) -> None:
+        with self._lock:
+            self._mouths.add(item.start_s, item)
+            self.end_s = max(self.end_s, item.start_s + item.track.duration_s)
+
+    def add_mark(self, mark: Mark) -> None:
+        with self._lock:
+            self._marks.add(mark.t_s, mark)
+
+    def add_emphasis(self, start_s: float, end_s: float) -> None:
+        with self._lock:
+            self._emphasis.append((start_s, end_s))
+
+    def extend_to(self, t_s: float) -> None:
+        with self._lock:
+            self.end_s = max(self.end_s, t_s)
+
+    def finish(self) -> None:
+        self.complete = True
+        self.ready.set()
+
+    # --- reading -------------------------------------------------------------------------------
+    @property
+    def duration_s(self) -> float:
+        return self.end_s
+
+    @property
+    def clips(self) -> list[AudioClip]:
+        return list(self._clips.items)
+
+    @property
+    def captions(self) -> list[CaptionItem]:
+        return list(self._captions.items)
+
+    def mouth_at(self, t_s: float) -> tuple[MouthShape, float]:
+        item: MouthItem | None = self._mouths.last_at(t_s)
+        if item is None:
+            return MouthShape.X, 0.0
+        local = t_s - item.start_s
+        if local >= item.track.duration_s:
+            return MouthShape.X, 0.0
+        return item.track.shape_at(local), item.track.openness_at(local)
+
+    def caption_at(self, t_s: float, linger_s: float = 0.4) -> tuple[CaptionItem, int] | None:
+        """The sentence on screen and the index of its current word (-1 before the first word)."""
+        i = self._captions.index_at(t_s)
+        if i < 0:
+            return None
+        item: CaptionItem = self._captions.items[i]
+        nxt = self._captions.starts[i + 1] if i + 1 < len(self._captions.starts) else float("inf")
+        if t_s > min(item.end_s + linger_s, nxt):
+            return None
+        current = -1
+        for k, w in enumerate(item.words):
+            if w.start_s <= t_s:
+                current = k
+            else:
+                break
+        return item, current
+
+    def caption_index_at(self, t_s: float) -> int:
+        return self._captions.index_at(t_s)
+
+    def sentence_starts(self) -> list[float]:
+        return list(self._captions.starts)
+
+    def mark_at(self, t_s: float, kind: str) -> Mark | None:
+        """The latest mark of `kind` at or before `t_s`."""
+        i = self._marks.index_at(t_s)
+        while i >= 0:
+            m: Mark = self._marks.items[i]
+            if m.kind == kind:
+                return m
+            i -= 1
+        return None
+
+    def emphasis_at(self, t_s: float) -> float:
+        """0..1: rises over 80 ms into a stressed span and falls over 300 ms after it."""
+        best = 0.0
+        for a, b in self._emphasis:
+            if a - 0.08 <= t_s <= b + 0.3:
+                if t_s < a:
+                    v = 1.0 - (a - t_s) / 0.08
+                elif t_s <= b:
+                    v = 1.0
+                else:
+                    v = 1.0 - (t_s - b) / 0.3
+                best = max(best, v)
+        return best
+
+    def clip_at(self, t_s: float) -> AudioClip | None:
+        clip: AudioClip | None = self._clips.last_at(t_s)
+        if clip is None or t_s >= clip.end_s:
+            return None
+        return clip
+
+    def clips_from(self, t_s: float) -> list[AudioClip]:
+        """Clips still sounding at `t_s` or starting after it, in time order."""
+        i = max(0, self._clips.index_at(t_s))
+        return [c for c in self._clips.items[i:] if c.end_s > t_s]
+
+    # --- audio out -----------------------------------------------------------------------------
+    def write_wav(self, path: str | Path, duration_s: float | None = None, chunk_s: float = 10.0) -> None:
+        """Stream the whole soundtrack to a 16-bit WAV a chunk at a time (no full-length array)."""
+        total = int(round((self.end_s if duration_s is None else duration_s) * self.rate_hz))
+        clips = self.clips
+        chunk = max(1, int(chunk_s * self.rate_hz))
+        with wave.open(str(path), "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(self.rate_hz)
+            for a in range(0, total, chunk):
+                b = min(total, a + chunk)
+                buf = np.zeros(b - a, np.float32)
+                for c in clips:
+                    cs = int(round(c.start_s * self.rate_hz))
+                    samples = c.audio.samples if c.audio.rate_hz == self.rate_hz else \
+                        c.audio.resampled(self.rate_hz).samples
+                    ce = cs + len(samples)
+                    if ce <= a or cs >= b:
+                        continue
+                    lo, hi = max(a, cs), min(b, ce)
+                    buf[lo - a:hi - a] += samples[lo - cs:hi - cs]
+                w.writeframes((np.clip(buf, -1, 1) * 32767).astype("<i2").tobytes())

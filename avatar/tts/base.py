@@ -1,0 +1,81 @@
+"""What every voice gives back: audio plus, where the engine knows them, word and phoneme times."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from avatar.audio import Audio
+
+
+@dataclass(frozen=True)
+class PhonemeTiming:
+    """One phoneme: `symbol` in espeak-ng's ASCII phoneme mnemonics (e.g. "p", "aI", "'u:", "_:")."""
+
+    symbol: str
+    start_s: float
+    end_s: float
+
+
+@dataclass(frozen=True)
+class WordTiming:
+    """One spoken word of the text, with its character span in that text."""
+
+    text: str
+    start_s: float
+    end_s: float
+    char_start: int = 0
+    char_end: int = 0
+
+
+@dataclass(frozen=True)
+class Speech:
+    """A synthesised (or recorded and aligned) utterance of `text`."""
+
+    text: str
+    audio: Audio
+    words: tuple[WordTiming, ...] = ()
+    phonemes: tuple[PhonemeTiming, ...] = ()
+    engine: str = ""
+
+    @property
+    def duration_s(self) -> float:
+        return self.audio.duration_s
+
+    def shifted(self, offset_s: float) -> "Speech":
+        """The same timings moved by `offset_s` (audio unchanged)."""
+        return replace(
+            self,
+            words=tuple(replace(w, start_s=w.start_s + offset_s, end_s=w.end_s + offset_s) for w in self.words),
+            phonemes=tuple(replace(p, start_s=p.start_s + offset_s, end_s=p.end_s + offset_s)
+                           for p in self.phonemes),
+        )
+
+
+@dataclass(frozen=True)
+class VoiceInfo:
+    """An installed voice as `avatar voices` lists it."""
+
+    id: str
+    name: str
+    languages: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    """What selects a rendition: voice id ("" = engine default) and rate in words per minute."""
+
+    voice: str = ""
+    rate_wpm: int = 175
+
+
+class TTSEngine(Protocol):
+    """The seam: one engine, many sentences."""
+
+    name: str
+
+    def synthesize(self, text: str, settings: VoiceSettings) -> Speech: ...
+
+    def voices(self) -> list[VoiceInfo]: ...
+
+    def close(self) -> None: ...
