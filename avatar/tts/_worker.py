@@ -19,6 +19,7 @@ import io
 import os
 import sys
 import time
+import wave
 from typing import Any
 
 _ESPEAK_EVENT_WORD = 1
@@ -68,6 +69,8 @@ class _Engine:
         import pyttsx3
 
         self.events: list[tuple[Any, ...]] = []
+        self.pcm: list[bytes] = []
+        self.rate_hz = 22050
         self.driver_name = "default"
         self._espeak = None
         if sys.platform.startswith("linux"):
@@ -81,6 +84,7 @@ class _Engine:
                                           data_path.encode() if data_path else None, 1)
                 if rate == -1:
                     raise RuntimeError("espeak-ng could not start")
+                self.rate_hz = int(rate)
                 current = _espeak.GetCurrentVoice()
                 EspeakDriver._defaultVoice = (current.contents.name.decode("utf-8")
                                               if current and current.contents.name else "en")
@@ -92,6 +96,10 @@ class _Engine:
             inner = driver._onSynth
 
             def on_synth(wav: Any, numsamples: int, events: Any) -> int:
+                # pyttsx3 writes its file before adding the last callback's samples, so short texts
+                # come out empty and long ones clipped; keep every sample ourselves.
+                if numsamples > 0 and wav:
+                    self.pcm.append(ctypes.string_at(wav, numsamples * ctypes.sizeof(ctypes.c_short)))
                 i = 0
                 while events[i].type != _ESPEAK_EVENT_LIST_TERMINATED:
                     ev = events[i]
@@ -122,10 +130,18 @@ class _Engine:
         self.engine.setProperty("voice", voice or self.default_voice)
         self.engine.setProperty("rate", int(rate_wpm))
         self.events = []
+        self.pcm = []
         # One file per runAndWait: pyttsx3 keeps only the last of several queued saves.
         with contextlib.redirect_stdout(io.StringIO()):
             self.engine.save_to_file(text, wav_path)
             self.engine.runAndWait()
+        if self.driver_name == "espeak":
+            # Our own copy of the samples replaces the engine's (possibly clipped) file.
+            with wave.open(wav_path, "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(self.rate_hz)
+                w.writeframes(b"".join(self.pcm))
         if not os.path.exists(wav_path):
             raise RuntimeError("the speech engine wrote no audio")
         return {"wav": wav_path, "events": self.events, "driver": self.driver_name}
