@@ -1,0 +1,184 @@
+"""The `avatar kiosk` subcommand: its options, and the headless question-and-answer loop behind them."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Callable, Mapping, TextIO
+
+from avatar.errors import AvatarError, OutputPathError, UsageError
+from avatar.kiosk.build import DEFAULT_KNOWLEDGE, DEFAULT_SCRIPT, KioskConfig, KioskSetup, build_kiosk
+from avatar.kiosk.llm import DEFAULT_MODEL, LLMSettings
+from avatar.kiosk.session import SessionRules
+from avatar.tts.base import Speech, VoiceSettings
+
+SynthesizeFn = Callable[[str, VoiceSettings], Speech]
+
+
+def _positive(kind: type) -> Callable[[str], float | int]:
+    def parse(text: str) -> float | int:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if value <= 0:
+            raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+        return value
+    return parse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `avatar kiosk`."""
+    parser.add_argument("--headless", action="store_true",
+                        help="no window: read one question per line on stdin, write JSON events on stdout")
+    parser.add_argument("--script", type=Path, default=None, metavar="SPEECH",
+                        help="speech script giving the persona and what to talk about "
+                             "(default: the sample Beijing digital economy speech)")
+    parser.add_argument("--knowledge", type=Path, default=None, metavar="DIR",
+                        help="folder of .md notes and faq.toml (default: the sample notes with the sample "
+                             "speech, none with your own --script)")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help=f"chat model name (default {DEFAULT_MODEL})")
+    parser.add_argument("--base-url", default=None, metavar="URL",
+                        help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (default: "
+                             "$OPENAI_BASE_URL, else OpenAI). The key comes from $OPENAI_API_KEY; "
+                             "with neither, the kiosk answers offline")
+    parser.add_argument("--connect-timeout", type=_positive(float), default=3.0, metavar="S",
+                        help="seconds to connect to the model server (default 3)")
+    parser.add_argument("--first-token-timeout", type=_positive(float), default=6.0, metavar="S",
+                        help="seconds to wait for the first word before answering offline (default 6)")
+    parser.add_argument("--stall-timeout", type=_positive(float), default=4.0, metavar="S",
+                        help="seconds without a word before an answer is cut short (default 4)")
+    parser.add_argument("--idle-reset", type=_positive(float), default=60.0, metavar="S",
+                        help="forget the conversation after this many quiet seconds (default 60)")
+    parser.add_argument("--max-question", type=_positive(int), default=500, metavar="CHARS",
+                        help="longest question accepted; longer ones are cut (default 500)")
+    parser.add_argument("--log", type=Path, default=None, metavar="FILE",
+                        help="append questions, answers and events to FILE as JSON lines "
+                             "(without it, nothing a visitor types is written to disk)")
+    parser.add_argument("--audio-out", type=Path, default=None, metavar="DIR",
+                        help="headless: save each spoken chunk as a numbered WAV in DIR")
+    parser.add_argument("--voice", default=None, help="voice id (default: the script's voice)")
+    parser.add_argument("--rate", type=_positive(int), default=None, metavar="WPM",
+                        help="speaking rate in words per minute (default: the script's rate)")
+    parser.add_argument("--engine", default="pyttsx3", help="speech engine (pyttsx3, or fake for tests)")
+    parser.add_argument("--interrupt", action="store_true",
+                        help="headless: a line arriving while an answer plays cancels it, as at the kiosk")
+
+
+def config_from_args(args: argparse.Namespace) -> KioskConfig:
+    script = args.script or DEFAULT_SCRIPT
+    knowledge = args.knowledge
+    if knowledge is None and args.script is None and DEFAULT_KNOWLEDGE.is_dir():
+        knowledge = DEFAULT_KNOWLEDGE
+    llm = LLMSettings(model=args.model, base_url=args.base_url, connect_timeout_s=args.connect_timeout,
+                      first_token_timeout_s=args.first_token_timeout, stall_timeout_s=args.stall_timeout,
+                      max_question_chars=args.max_question)
+    rules = SessionRules(max_question_chars=args.max_question, idle_reset_s=args.idle_reset)
+    return KioskConfig(script, knowledge, llm, rules, voice=args.voice, rate_wpm=args.rate)
+
+
+def run(args: argparse.Namespace, *, synthesize: SynthesizeFn | None = None, stdin: TextIO | None = None,
+        stdout: TextIO | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run `avatar kiosk`; returns the exit code. Keyword arguments let tests inject parts."""
+    log = logging.getLogger("avatar.kiosk")
+    stderr_handler = _ensure_stderr_logging(log)
+    try:
+        config = config_from_args(args)
+        setup = build_kiosk(config, env=os.environ if env is None else env, logger=log)
+        if not args.headless:
+            return _run_windowed(args, setup)
+        return _run_headless(args, setup, synthesize, stdin, stdout)
+    except AvatarError as exc:
+        print(f"avatar kiosk: {exc}", file=sys.stderr)
+        return exc.exit_code
+    finally:
+        if stderr_handler is not None:
+            log.removeHandler(stderr_handler)
+
+
+def _run_windowed(args: argparse.Namespace, setup: KioskSetup) -> int:
+    try:
+        from avatar.kiosk import app  # the windowed kiosk (drawing, keyboard input)
+    except ImportError:
+        raise UsageError("the windowed kiosk is not available in this build; use --headless") from None
+    return int(app.run(args, setup))
+
+
+def _run_headless(args: argparse.Namespace, setup: KioskSetup, synthesize: SynthesizeFn | None,
+                  stdin: TextIO | None, stdout: TextIO | None) -> int:
+    from avatar.kiosk.headless import AudioOut, EventWriter, run_headless
+
+    voice = setup.voice
+    if not 80 <= voice.rate_wpm <= 450:
+        raise UsageError(f"--rate {voice.rate_wpm} is out of range; use 80 to 450 words per minute")
+    if synthesize is None:
+        synth, voice = _engine_synthesize(args.engine, voice)
+    else:
+        synth = synthesize
+    try:
+        audio = AudioOut(args.audio_out)
+    except OSError as exc:
+        raise OutputPathError(f"cannot write audio to {args.audio_out}: {exc.strerror}") from exc
+    log_file = _open_log(args.log)
+    try:
+        _warm_up(setup, synth, voice)
+        writer = EventWriter(stdout or sys.stdout, log_file=log_file)
+        lines = stdin if stdin is not None else io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8",
+                                                                 errors="replace")
+        return run_headless(setup.session, lines, writer, synthesize=lambda text: synth(text, voice),
+                            audio=audio, interrupt=args.interrupt, info=setup.info())
+    finally:
+        if log_file is not None:
+            log_file.close()
+
+
+def _engine_synthesize(engine: str, voice: VoiceSettings) -> tuple[SynthesizeFn, VoiceSettings]:
+    from avatar.tts import get_engine, synthesize
+
+    tts = get_engine(engine)  # an unknown engine name is a UsageError now, not on the first question
+    if voice.voice and hasattr(tts, "resolve_voice"):
+        voice = VoiceSettings(tts.resolve_voice(voice.voice), voice.rate_wpm)
+
+    def speak(text: str, settings: VoiceSettings) -> Speech:
+        # No disk cache: answers can quote what a visitor typed, and nothing typed is stored.
+        return synthesize(text, settings, engine=engine, use_cache=False)
+
+    return speak, voice
+
+
+def _warm_up(setup: KioskSetup, synth: SynthesizeFn, voice: VoiceSettings) -> None:
+    """Start the speech engine and the SDK client before the first visitor, not during their answer."""
+    log = logging.getLogger("avatar.kiosk")
+    try:
+        synth("Hello.", voice)
+    except Exception as exc:  # noqa: BLE001 - the kiosk can still show captions if the voice is broken
+        log.warning("speech engine warm-up failed (%s)", type(exc).__name__)
+    if setup.llm is not None:
+        try:
+            setup.llm.client()
+        except Exception as exc:  # noqa: BLE001 - answered offline until the model comes back
+            log.warning("model client could not start (%s)", type(exc).__name__)
+
+
+def _open_log(path: Path | None) -> TextIO | None:
+    if path is None:
+        return None
+    try:
+        return open(path, "a", encoding="utf-8")
+    except OSError as exc:
+        raise OutputPathError(f"cannot write the log {path}: {exc.strerror}; check the folder exists") from exc
+
+
+def _ensure_stderr_logging(log: logging.Logger) -> logging.Handler | None:
+    """Warnings (error kinds, never secrets) to stderr, unless the application configured logging."""
+    if log.handlers or logging.getLogger().handlers:
+        return None
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("avatar kiosk: %(message)s"))
+    log.addHandler(handler)
+    return handler

@@ -1,0 +1,228 @@
+"""Headless kiosk: questions on stdin (one per line), JSON-line events on stdout, speech to WAVs or nowhere."""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, TextIO
+
+from avatar.audio import save_wav
+from avatar.kiosk.answerer import AnswerEvent
+from avatar.kiosk.pipeline import SpeechPipeline, SpokenChunk
+from avatar.kiosk.session import KioskSession, sanitize_question
+from avatar.tts.base import Speech
+
+
+class EventWriter:
+    """Thread-safe JSON lines `{"t": seconds since start, "event": ..., ...}` to stdout and an optional log."""
+
+    def __init__(self, out: TextIO, *, clock: Callable[[], float] = time.monotonic,
+                 log_file: TextIO | None = None) -> None:
+        self.out = out
+        self.clock = clock
+        self.start_s = clock()
+        self.log_file = log_file
+        self._lock = threading.Lock()
+
+    def emit(self, event: str, *, to_stdout: bool = True, **fields: Any) -> None:
+        record = {"t": round(self.clock() - self.start_s, 4), "event": event, **fields}
+        line = json.dumps(record, ensure_ascii=True) + "\n"
+        with self._lock:
+            if to_stdout:
+                try:
+                    self.out.write(line)
+                    self.out.flush()
+                except (OSError, ValueError):
+                    pass  # a reader that went away must not crash the kiosk
+            if self.log_file is not None:
+                try:
+                    self.log_file.write(line)
+                    self.log_file.flush()
+                except (OSError, ValueError):
+                    pass  # a full disk must not silence the kiosk
+
+
+class _LogToEvents(logging.Handler):
+    """Copies the kiosk's log records into the --log file as `log` events."""
+
+    def __init__(self, writer: EventWriter) -> None:
+        super().__init__(logging.INFO)
+        self.writer = writer
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.writer.emit("log", to_stdout=False, level=record.levelname, message=record.getMessage())
+        except Exception:  # noqa: BLE001 - logging must never break the kiosk
+            self.handleError(record)
+
+
+class AudioOut:
+    """Where spoken chunks go: nowhere (a null sink) or numbered WAV files `q0001-c01.wav`."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+
+    def play(self, chunk: SpokenChunk) -> str | None:
+        if self.folder is None:
+            return None
+        name = f"q{chunk.answer_id:04d}-c{chunk.index + 1:02d}.wav"
+        save_wav(chunk.speech.audio, self.folder / name)
+        return name
+
+
+def run_headless(session: KioskSession, lines: Iterable[str], writer: EventWriter, *,
+                 synthesize: Callable[[str], Speech], audio: AudioOut | None = None,
+                 interrupt: bool = False, info: dict[str, Any] | None = None) -> int:
+    """Answer each input line until end of input; returns the exit code (0).
+
+    Answers are spoken one after another. With `interrupt`, a line that arrives while an answer is
+    still streaming or speaking cancels that answer at once, as a visitor typing at the kiosk does.
+    Threads: one reads input, one per answer streams it, one synthesises; this one decides.
+    """
+    loop = _Loop(session, writer, synthesize, audio or AudioOut(None), interrupt)
+    handler: logging.Handler | None = None
+    log = session.log
+    old_level = log.level
+    if writer.log_file is not None:
+        handler = _LogToEvents(writer)
+        log.addHandler(handler)
+        if log.getEffectiveLevel() > logging.INFO:
+            log.setLevel(logging.INFO)  # the log file also keeps the notes (truncations, resets)
+    reader = threading.Thread(target=_read_lines, args=(lines, loop.inbox), name="avatar-kiosk-stdin",
+                              daemon=True)
+    writer.emit("ready", **(info or {}))
+    reader.start()
+    try:
+        loop.run()
+    finally:
+        loop.pipeline.close()
+        if handler is not None:
+            log.removeHandler(handler)
+            log.setLevel(old_level)
+    writer.emit("exit", questions=loop.answer_id)
+    return 0
+
+
+class _Loop:
+    """The decision loop: every input line and every answer event arrives on one queue, in order."""
+
+    def __init__(self, session: KioskSession, writer: EventWriter, synthesize: Callable[[str], Speech],
+                 audio: AudioOut, interrupt: bool) -> None:
+        self.session = session
+        self.writer = writer
+        self.audio = audio
+        self.interrupt = interrupt
+        self.inbox: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self.answer_id = 0
+        self.current: int | None = None     # the answer streaming or speaking now
+        self.ended: set[int] = set()        # answers whose answer_end went to the pipeline
+        self.started: set[int] = set()      # answers whose first audio went out
+        self.pipeline = SpeechPipeline(synthesize, on_chunk=self._on_chunk, on_end=self._on_end,
+                                       on_error=self._on_speech_error, logger=session.log)
+
+    def run(self) -> None:
+        waiting: deque[str] = deque()
+        eof = False
+        while True:
+            if self.current is None:
+                if waiting:
+                    self._start(waiting.popleft())
+                    continue
+                if eof:
+                    return
+            kind, *rest = self.inbox.get()
+            if kind == "line":
+                line = str(rest[0])
+                if self.interrupt and self.current is not None and sanitize_question(line).text:
+                    self._cancel_current()
+                waiting.append(line)
+            elif kind == "eof":
+                eof = True
+            elif kind == "event" and rest[0] == self.current:
+                self._on_event(rest[0], rest[1])
+            elif kind == "stream_done" and rest[0] == self.current and rest[0] not in self.ended:
+                # The answer stopped without an end (it crashed): close it so the loop goes on.
+                self._submit(rest[0], AnswerEvent("answer_end", interrupted=True))
+            elif kind == "spoken" and rest[0] == self.current:
+                self.current = None
+
+    def _start(self, line: str) -> None:
+        clean = sanitize_question(line, self.session.rules.max_question_chars)
+        if not clean.text:
+            return  # an empty line is not a question
+        self.answer_id += 1
+        answer_id = self.current = self.answer_id
+        self.writer.emit("question", q=answer_id, text=clean.text)
+        events = self.session.ask(line)
+        threading.Thread(target=self._stream, args=(answer_id, events), name=f"avatar-kiosk-answer-{answer_id}",
+                         daemon=True).start()
+
+    def _stream(self, answer_id: int, events: Iterator[AnswerEvent]) -> None:
+        try:
+            for ev in events:
+                self.inbox.put(("event", answer_id, ev))
+        except Exception as exc:  # noqa: BLE001 - one bad question must not end the kiosk
+            if answer_id == self.current:  # (a cancelled answer may fail on its way out: that is fine)
+                self.session.log.error("answer failed unexpectedly (%s)", type(exc).__name__)
+                self.inbox.put(("event", answer_id, AnswerEvent("error", text="internal")))
+        finally:
+            self.inbox.put(("stream_done", answer_id))
+
+    def _on_event(self, answer_id: int, ev: AnswerEvent) -> None:
+        if ev.kind == "reset":
+            self.writer.emit("reset", q=answer_id)
+        elif ev.kind in ("answer_source", "first_token"):
+            self.writer.emit(ev.kind, q=answer_id, source=ev.source)
+        elif ev.kind == "error":
+            self.writer.emit("error", q=answer_id, kind=ev.text, source=ev.source)
+        elif ev.kind in ("chunk", "answer_end"):
+            self._submit(answer_id, ev)
+
+    def _submit(self, answer_id: int, ev: AnswerEvent) -> None:
+        if ev.kind == "answer_end":
+            self.ended.add(answer_id)
+        self.pipeline.submit(answer_id, ev)
+
+    def _cancel_current(self) -> None:
+        answer_id, self.current = self.current, None
+        self.session.cancel()
+        if answer_id is not None and self.pipeline.drop(answer_id):
+            # else it finished speaking just now and reported its own end
+            self.writer.emit("answer_end", q=answer_id, source="", interrupted=True)
+
+    # --- pipeline callbacks (speech thread) ---------------------------------------------------
+
+    def _on_chunk(self, chunk: SpokenChunk) -> None:
+        name = self.audio.play(chunk)
+        if chunk.answer_id not in self.started:
+            self.started.add(chunk.answer_id)
+            self.writer.emit("speech_start", q=chunk.answer_id)
+        fields: dict[str, Any] = {"q": chunk.answer_id, "index": chunk.index, "text": chunk.text,
+                                  "audio_s": round(chunk.speech.duration_s, 3)}
+        if name:
+            fields["file"] = name
+        self.writer.emit("chunk", **fields)
+
+    def _on_end(self, answer_id: int, ev: AnswerEvent) -> None:
+        self.writer.emit("answer_end", q=answer_id, source=ev.source, interrupted=ev.interrupted)
+        self.inbox.put(("spoken", answer_id))
+
+    def _on_speech_error(self, answer_id: int, kind: str) -> None:
+        self.writer.emit("error", q=answer_id, kind=kind)
+
+
+def _read_lines(lines: Iterable[str], inbox: "queue.Queue[tuple[Any, ...]]") -> None:
+    try:
+        for line in lines:
+            inbox.put(("line", line.rstrip("\r\n")))
+    except (OSError, ValueError, UnicodeError) as exc:
+        logging.getLogger("avatar.kiosk").warning("stopped reading input (%s)", type(exc).__name__)
+    finally:
+        inbox.put(("eof",))
