@@ -71,6 +71,7 @@ class _Engine:
         self.events: list[tuple[Any, ...]] = []
         self.pcm: list[bytes] = []
         self.rate_hz = 22050
+        self._last_settings: tuple[str, int] | None = None
         self.driver_name = "default"
         self._espeak = None
         if sys.platform.startswith("linux"):
@@ -127,8 +128,19 @@ class _Engine:
         return out
 
     def synth(self, text: str, voice: str, rate_wpm: int, wav_path: str) -> dict[str, Any]:
-        self.engine.setProperty("voice", voice or self.default_voice)
-        self.engine.setProperty("rate", int(rate_wpm))
+        if self.driver_name == "espeak":
+            if (voice, rate_wpm) != self._last_settings:
+                # Set at once (pyttsx3 would queue them), then speak a throwaway word: espeak-ng
+                # applies a changed rate only from the utterance after the change.
+                driver = self.engine.proxy._driver
+                driver.setProperty("voice", voice or self.default_voice)
+                driver.setProperty("rate", int(rate_wpm))
+                self._espeak.Synth(b"a", flags=self._espeak.CHARS_UTF8)
+                self._espeak.Synchronize()
+                self._last_settings = (voice, rate_wpm)
+        else:
+            self.engine.setProperty("voice", voice or self.default_voice)
+            self.engine.setProperty("rate", int(rate_wpm))
         self.events = []
         self.pcm = []
         # One file per runAndWait: pyttsx3 keeps only the last of several queued saves.
@@ -136,6 +148,8 @@ class _Engine:
             self.engine.save_to_file(text, wav_path)
             self.engine.runAndWait()
         if self.driver_name == "espeak":
+            # espeak may synthesise on a thread of its own: wait until every callback has run.
+            self._espeak.Synchronize()
             # Our own copy of the samples replaces the engine's (possibly clipped) file.
             with wave.open(wav_path, "wb") as w:
                 w.setnchannels(1)
