@@ -1,0 +1,152 @@
+"""A drawn digital human in a suit: still parts cached per size, moving parts redrawn each frame."""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import pygame
+
+from avatar.face.body import build_body
+from avatar.face.features import Features
+from avatar.face.head import build_head
+from avatar.face.look import Look
+from avatar.face.state import FaceState
+
+MAX_TILT_DEG = 2.0
+HEAD_PIVOT = (0.0, 0.3)        # head units: the head rolls about the top of the neck
+EYE_LINE = 0.36                # eye line at most this fraction of the rect height from its top...
+EYE_LINE_UNITS = 0.9           # ...and at most this many head heights (tall rects keep the head up)
+_ROTATION_CACHE_BYTES = 96 * 1024 * 1024
+
+
+def head_unit_px(rect_size: tuple[int, int]) -> float:
+    """Head height (crown to chin) in pixels for a face drawn into a rect of this size."""
+    w, h = rect_size
+    return min(h * 0.40, w * 0.46)
+
+
+def eye_line_px(rect_size: tuple[int, int]) -> float:
+    """Distance from the rect's top to the eye line, in pixels."""
+    return min(rect_size[1] * EYE_LINE, EYE_LINE_UNITS * head_unit_px(rect_size))
+
+
+def _supersampling(unit_px: float) -> int:
+    # Small heads need more samples per pixel to stay smooth; big ones have pixels to spare.
+    # (2 and 4 only: pygame's smoothscale averages those factors exactly.)
+    return 4 if unit_px < 500 else 2
+
+
+@dataclass
+class _Layers:
+    """Everything cached for one rect size."""
+
+    unit_px: float
+    body: pygame.Surface
+    body_origin: tuple[float, float]     # where head (0, 0) sits on `body`
+    head: pygame.Surface
+    head_origin: tuple[float, float]
+    features: Features
+    tilt_step_deg: float
+    rotated: "OrderedDict[int, pygame.Surface]"
+    rotated_bytes: int = 0
+
+
+class ProceduralFace:
+    """Draws the presenter for `look`; `draw` is cheap after the first call for a given rect size."""
+
+    def __init__(self, look: Look) -> None:
+        self.look = look
+        self._layers: dict[tuple[int, int], _Layers] = {}
+
+    def prepare(self, size: tuple[int, int]) -> None:
+        """Build the cached parts for a rect of `size` now rather than on the first draw."""
+        self._get(size)
+
+    def _get(self, size: tuple[int, int]) -> _Layers:
+        layers = self._layers.get(size)
+        if layers is None:
+            unit = head_unit_px(size)
+            ss = _supersampling(unit)
+            bottom = (size[1] - eye_line_px(size)) / unit + 0.02
+            body, body_origin = build_body(self.look, unit, 2, bottom)   # big soft shapes: 2 is plenty
+            head, head_origin = build_head(self.look, unit, ss)
+            # Tilt steps small enough that the crown moves under a pixel per step.
+            step = math.degrees(0.8 / (0.75 * unit))
+            layers = _Layers(unit, body, body_origin, head, head_origin,
+                             Features(self.look, unit), step, OrderedDict())
+            if len(self._layers) >= 4:      # a window resized many times must not hoard memory
+                self._layers.pop(next(iter(self._layers)))
+            self._layers[size] = layers
+        return layers
+
+    def _rotated(self, layers: _Layers, key: int) -> pygame.Surface:
+        if key == 0:
+            return layers.head
+        surf = layers.rotated.get(key)
+        if surf is not None:
+            layers.rotated.move_to_end(key)
+            return surf
+        # Interpolating premultiplied pixels is exactly right, so rotation adds no fringes either.
+        surf = pygame.transform.rotozoom(layers.head, key * layers.tilt_step_deg, 1.0)
+        layers.rotated[key] = surf
+        layers.rotated_bytes += surf.get_width() * surf.get_height() * 4
+        while layers.rotated_bytes > _ROTATION_CACHE_BYTES and len(layers.rotated) > 1:
+            _, old = layers.rotated.popitem(last=False)
+            layers.rotated_bytes -= old.get_width() * old.get_height() * 4
+        return surf
+
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
+             state: FaceState) -> None:
+        """Draw the presenter for `state` into `rect` of `surface` (nothing outside `rect`)."""
+        rect = pygame.Rect(rect)
+        if rect.w < 8 or rect.h < 8:
+            return
+        old_clip = surface.get_clip()
+        visible = rect.clip(old_clip)
+        if visible.w == 0 or visible.h == 0:
+            return
+        layers = self._get(rect.size)
+        unit = layers.unit_px
+        surface.set_clip(visible)
+        try:
+            eye_x = rect.x + rect.w / 2
+            eye_y = rect.y + eye_line_px(rect.size)
+            breath = min(1.0, max(0.0, state.breath))
+            body_dy = -round(breath * 0.008 * unit)
+            surface.blit(layers.body, (round(eye_x - layers.body_origin[0]),
+                                       round(eye_y - layers.body_origin[1]) + body_dy),
+                         special_flags=pygame.BLEND_PREMULTIPLIED)
+            self._draw_head(surface, layers, eye_x, eye_y, state)
+        finally:
+            surface.set_clip(old_clip)
+
+    def _draw_head(self, surface: pygame.Surface, layers: _Layers, eye_x: float, eye_y: float,
+                   state: FaceState) -> None:
+        unit = layers.unit_px
+        tilt = max(-MAX_TILT_DEG, min(MAX_TILT_DEG, state.head_tilt_deg))
+        key = round(tilt / layers.tilt_step_deg)
+        tilt_q = key * layers.tilt_step_deg
+        head = self._rotated(layers, key)
+        # Head origin on screen: sway and nod, then the roll about the neck pivot.
+        c, s = math.cos(math.radians(tilt_q)), math.sin(math.radians(tilt_q))
+        px, py = HEAD_PIVOT
+        vx, vy = -px, -py          # origin relative to the pivot, turned with the head
+        ox = eye_x + (state.head_dx + px + vx * c + vy * s) * unit
+        oy = eye_y + (state.head_dy + py - vx * s + vy * c) * unit
+        # Centre of the unrotated layer relative to the origin; rotozoom keeps centres fixed.
+        hw, hh = layers.head.get_size()
+        cx = hw / 2 - layers.head_origin[0]
+        cy = hh / 2 - layers.head_origin[1]
+        centre_x = ox + cx * c + cy * s
+        centre_y = oy - cx * s + cy * c
+        exact_x = centre_x - head.get_width() / 2
+        exact_y = centre_y - head.get_height() / 2
+        bx, by = round(exact_x), round(exact_y)
+        surface.blit(head, (bx, by), special_flags=pygame.BLEND_PREMULTIPLIED)
+        # Features follow the head's whole-pixel position so they never slide against it.
+        ox += bx - exact_x
+        oy += by - exact_y
+        layers.features.draw_eyes(surface, ox, oy, tilt_q, state)
+        layers.features.draw_mouth(surface, ox, oy, tilt_q, state)

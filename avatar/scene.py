@@ -1,0 +1,520 @@
+"""The whole picture at one instant: background, slide, presenter, lower third, captions, title and kiosk box."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import OrderedDict
+from typing import Generic, Hashable, TypeVar
+
+import numpy as np
+import pygame
+
+from avatar.errors import ConfigError
+from avatar.face.look import Look
+from avatar.face.procedural import ProceduralFace, eye_line_px, head_unit_px
+from avatar.face.raster import blur, mix, shade
+from avatar.fonts import FontBook
+from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
+
+MAX_CAPTION_LINES = 3
+TEXT = (238, 240, 244)
+SUBTLE = (196, 202, 214)
+PANEL = (12, 15, 22)
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _Lru(Generic[K, V]):
+    """A small least-recently-used cache (per Scene, never global)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> V:
+        self._items[key] = value
+        self._items.move_to_end(key)
+        while len(self._items) > self.capacity:
+            self._items.popitem(last=False)
+        return value
+
+
+def _format_key(surface: pygame.Surface) -> tuple:
+    return (surface.get_bitsize(), surface.get_masks(), bool(surface.get_flags() & pygame.SRCALPHA))
+
+
+def _rounded_panel(size: tuple[int, int], color: tuple[int, int, int], alpha: float,
+                   radius: int) -> pygame.Surface:
+    surf = pygame.Surface(size, pygame.SRCALPHA)
+    surf.fill((*color, 0))
+    pygame.draw.rect(surf, (*color, round(alpha * 255)), surf.get_rect(), border_radius=radius)
+    return surf
+
+
+def wrap_text(text: str, font: pygame.font.Font, max_width: int) -> list[tuple[int, int]]:
+    """Greedy line breaks as (start, end) character spans of `text`; over-long words break anywhere."""
+    lines: list[tuple[int, int]] = []
+    start = end = -1
+    for match in re.finditer(r"\S+", text):
+        a, b = match.span()
+        if start < 0:
+            start, end = a, b
+        elif font.size(text[start:b])[0] <= max_width:
+            end = b
+            continue
+        else:
+            lines.append((start, end))
+            start, end = a, b
+        # A single token wider than the line (long URLs, CJK without spaces): split by characters.
+        while font.size(text[start:end])[0] > max_width and end - start > 1:
+            cut = start + 1
+            while cut < end and font.size(text[start:cut + 1])[0] <= max_width:
+                cut += 1
+            lines.append((start, cut))
+            start = cut
+    if start >= 0:
+        lines.append((start, end))
+    return lines
+
+
+class Scene:
+    """Composes one frame of `size` for a `look`; every cached piece is rebuilt only when its input changes.
+
+    Call `prepare()` before a live show so the first frames are not slowed by building the caches.
+    """
+
+    def __init__(self, size: tuple[int, int], look: Look, *, show_captions: bool = True,
+                 fonts: FontBook | None = None) -> None:
+        w, h = int(size[0]), int(size[1])
+        if w < 64 or h < 64:
+            raise ConfigError(f"frame size {w}x{h} is too small; use at least 64x64 (e.g. 1280x720)")
+        self.size = (w, h)
+        self.look = look
+        self.show_captions = show_captions
+        self.face = ProceduralFace(look)
+        self.fonts = fonts or FontBook()
+        self.unit = min(w, h)                  # text and margins scale with the short side
+        self.landscape = w >= h
+        self._backgrounds: _Lru[tuple, pygame.Surface] = _Lru(4)
+        self._slides: _Lru[tuple, pygame.Surface] = _Lru(8)
+        self._texts: _Lru[tuple, object] = _Lru(256)
+        self._titles: _Lru[tuple, pygame.Surface] = _Lru(2)
+        self._background_image: pygame.Surface | None | bool = False   # False: not loaded yet
+
+    # Layout --------------------------------------------------------------------------------
+
+    def avatar_rect(self, with_slide: bool) -> pygame.Rect:
+        """Where the presenter is drawn; the same size with or without a slide so the face is built once."""
+        w, h = self.size
+        if self.landscape:
+            rw = min(w, round(h * 1.1))
+            rect = pygame.Rect((w - rw) // 2, 0, rw, h)
+            if with_slide:
+                unit = head_unit_px(rect.size)
+                rect.centerx = round(w - max(1.05 * unit, 0.24 * w))
+            return rect
+        rect = pygame.Rect(0, round(h * 0.06), w, round(h * 0.94))
+        if with_slide:
+            rect.y = round(h * 0.3)
+        return rect
+
+    def slide_rect(self) -> pygame.Rect:
+        """The area a slide may fill (the image keeps its aspect ratio inside it)."""
+        w, h = self.size
+        if self.landscape:
+            avatar = self.avatar_rect(True)
+            unit = head_unit_px(avatar.size)
+            right = avatar.centerx - round(0.95 * unit)
+            left = round(0.04 * w)
+            return pygame.Rect(left, round(0.08 * h), max(16, right - left), round(0.6 * h))
+        return pygame.Rect(round(0.05 * w), round(0.04 * h), round(0.9 * w), round(0.3 * h))
+
+    def caption_px(self) -> int:
+        """Caption text height: about 4% of a landscape frame's height."""
+        return max(12, round(0.042 * self.unit))
+
+    def prepare(self, surface: pygame.Surface | None = None) -> None:
+        """Build the presenter, backgrounds and fonts for both layouts now (pass the target surface)."""
+        target = surface or pygame.Surface(self.size)
+        for with_slide in (False, True):
+            self.face.prepare(self.avatar_rect(with_slide).size)
+            self._background(target, with_slide, None)
+        self._caption_layout("Ready.")         # the first font lookup scans the system's fonts
+        self.fonts.font(round(0.052 * self.unit), bold=True)
+
+    # Drawing -------------------------------------------------------------------------------
+
+    def draw(self, surface: pygame.Surface, state: SceneState) -> None:
+        """Draw the frame for `state` over the whole of `surface` (which must be `size`)."""
+        if surface.get_size() != self.size:
+            raise ValueError(f"surface is {surface.get_size()}, scene is {self.size}")
+        title = state.title
+        if title is not None and title.opacity >= 0.999:
+            surface.blit(self._title_card(surface, title), (0, 0))    # covers everything: skip the rest
+            return
+        with_slide = bool(state.slide_path)
+        surface.blit(self._background(surface, with_slide, state.slide_path), (0, 0))
+        self.face.draw(surface, self.avatar_rect(with_slide), state.face)
+        bottom = self.size[1] - round(0.03 * self.unit)
+        if state.hint:
+            bottom = self._draw_hint(surface, state.hint, bottom)
+        if state.input_text is not None:
+            bottom = self._draw_input(surface, state.input_text, state.cursor_on, bottom)
+        caption_top = bottom
+        if self.show_captions and state.caption is not None and state.caption.text.strip():
+            caption_top = self._draw_caption(surface, state.caption, bottom)
+        if state.lower_third is not None and state.lower_third.opacity > 0.001:
+            # A fixed place above the tallest caption, so it never jumps as captions change.
+            reserve = 0
+            if self.show_captions:
+                reserve = round(MAX_CAPTION_LINES * 1.2 * self.caption_px() + 0.03 * self.unit)
+            lower_bottom = min(caption_top, bottom - reserve) - round(0.025 * self.unit)
+            self._draw_lower_third(surface, state.lower_third, lower_bottom)
+        if title is not None and title.opacity > 0.001:
+            card = self._title_card(surface, title)
+            card.set_alpha(round(title.opacity * 255))
+            surface.blit(card, (0, 0))
+            card.set_alpha(None)
+
+    # Background and slide --------------------------------------------------------------------
+
+    def _background(self, target: pygame.Surface, with_slide: bool, slide_path: str | None) -> pygame.Surface:
+        key = (_format_key(target), with_slide, slide_path)
+        cached = self._backgrounds.get(key)
+        if cached is not None:
+            return cached
+        surf = pygame.Surface(self.size, 0, target) if not (target.get_flags() & pygame.SRCALPHA) \
+            else pygame.Surface(self.size)
+        surf.blit(self._backdrop(with_slide), (0, 0))
+        if slide_path:
+            panel = self._slide_panel(slide_path)
+            rect = self.slide_rect()
+            surf.blit(panel, (rect.centerx - panel.get_width() // 2, rect.centery - panel.get_height() // 2))
+        return self._backgrounds.put(key, surf)
+
+    def _backdrop(self, with_slide: bool) -> pygame.Surface:
+        """The look's background image (cover-scaled), or its gradient with a soft light behind the head."""
+        image = self._load_background_image()
+        if image is not None:
+            return image
+        w, h = self.size
+        top = np.array(self.look.background_top, np.float32)
+        bottom = np.array(self.look.background_bottom, np.float32)
+        t = np.linspace(0.0, 1.0, h, dtype=np.float32)[None, :, None]
+        rgb = top * (1.0 - t) + bottom * t
+        avatar = self.avatar_rect(with_slide)
+        cx, cy = avatar.centerx, avatar.y + eye_line_px(avatar.size)
+        xs = np.arange(w, dtype=np.float32)[:, None]
+        ys = np.arange(h, dtype=np.float32)[None, :]
+        r = np.sqrt(((xs - cx) / (0.55 * self.unit)) ** 2 + ((ys - cy) / (0.65 * self.unit)) ** 2)
+        glow = np.exp(-r * r)[..., None]
+        rgb = rgb * (1.0 + 0.35 * glow) + 10.0 * glow
+        vignette = np.sqrt(((xs - w / 2) / w) ** 2 + ((ys - h / 2) / h) ** 2)[..., None]
+        rgb = rgb * (1.0 - 0.35 * np.clip(vignette - 0.25, 0.0, 1.0))
+        # A little noise stops the wide gradient from banding into visible steps.
+        noise = np.random.default_rng(7).uniform(-1.0, 1.0, (w, h, 1)).astype(np.float32)
+        return pygame.surfarray.make_surface(np.clip(rgb + noise, 0, 255).astype(np.uint8))
+
+    def _load_background_image(self) -> pygame.Surface | None:
+        if self._background_image is False:
+            self._background_image = None
+            path = self.look.background_image
+            if path:
+                img = _load_image(path)
+                if img is not None:
+                    self._background_image = _cover(img, self.size)
+        return self._background_image  # type: ignore[return-value]
+
+    def _slide_panel(self, path: str) -> pygame.Surface:
+        """The slide fitted into the slide area with a frame and drop shadow (or a neutral placeholder)."""
+        area = self.slide_rect()
+        key = (path, area.size)
+        cached = self._slides.get(key)
+        if cached is not None:
+            return cached
+        border = max(2, round(0.004 * self.unit))
+        pad = max(4, round(0.02 * self.unit))
+        img = _load_image(path)
+        inner_w, inner_h = area.w - 2 * pad - 2 * border, area.h - 2 * pad - 2 * border
+        if img is not None and img.get_width() > 0 and img.get_height() > 0:
+            scale = min(inner_w / img.get_width(), inner_h / img.get_height())
+            size = (max(1, round(img.get_width() * scale)), max(1, round(img.get_height() * scale)))
+            content = pygame.transform.smoothscale(img, size)
+        else:
+            content = self._placeholder((inner_w, round(min(inner_h, inner_w * 9 / 16))), path)
+        cw, ch = content.get_size()
+        panel = pygame.Surface((cw + 2 * border + 2 * pad, ch + 2 * border + 2 * pad), pygame.SRCALPHA)
+        panel.fill((0, 0, 0, 0))
+        shadow = pygame.Surface(panel.get_size(), pygame.SRCALPHA)
+        shadow.fill((0, 0, 0, 0))
+        offset = max(2, pad // 3)
+        pygame.draw.rect(shadow, (0, 0, 0, 150), (pad, pad + offset, cw + 2 * border, ch + 2 * border))
+        panel.blit(blur(shadow, pad / 2), (0, 0))
+        pygame.draw.rect(panel, (236, 238, 242, 255), (pad, pad, cw + 2 * border, ch + 2 * border))
+        panel.blit(content, (pad + border, pad + border))
+        return self._slides.put(key, panel)
+
+    def _placeholder(self, size: tuple[int, int], path: str) -> pygame.Surface:
+        w, h = max(16, size[0]), max(16, size[1])
+        surf = pygame.Surface((w, h))
+        surf.fill((58, 62, 70))
+        # A simple picture icon: frame, hill and sun.
+        s = min(w, h) * 0.22
+        cx, cy = w / 2, h * 0.42
+        pygame.draw.rect(surf, (120, 126, 138), (cx - s, cy - s * 0.7, 2 * s, 1.4 * s), max(2, round(s * 0.06)))
+        pygame.draw.polygon(surf, (120, 126, 138), [(cx - s * 0.8, cy + s * 0.55), (cx - s * 0.2, cy - s * 0.15),
+                                                     (cx + s * 0.25, cy + s * 0.3), (cx + s * 0.45, cy + s * 0.1),
+                                                     (cx + s * 0.8, cy + s * 0.55)])
+        pygame.draw.circle(surf, (120, 126, 138), (round(cx + s * 0.45), round(cy - s * 0.3)),
+                           max(2, round(s * 0.15)))
+        font = self.fonts.font(round(0.03 * self.unit))
+        label = font.render(f"slide not available: {os.path.basename(path)}", True, (190, 196, 206))
+        label = _fit(label, w - 8)
+        surf.blit(label, ((w - label.get_width()) // 2, round(cy + s * 0.9)))
+        return surf
+
+    # Lower third ------------------------------------------------------------------------------
+
+    def _draw_lower_third(self, surface: pygame.Surface, lower: LowerThird, bottom: int) -> None:
+        key = ("lower", lower.name, lower.role)
+        panel = self._texts.get(key)
+        if panel is None:
+            panel = self._texts.put(key, self._lower_third_panel(lower))
+        assert isinstance(panel, pygame.Surface)
+        x = round(0.045 * self.size[0])
+        panel.set_alpha(round(min(1.0, lower.opacity) * 255))
+        surface.blit(panel, (x, bottom - panel.get_height()))
+        panel.set_alpha(None)
+
+    def _lower_third_panel(self, lower: LowerThird) -> pygame.Surface:
+        u = self.unit
+        name_font = self.fonts.font(round(0.052 * u), bold=True, text=lower.name)
+        role_font = self.fonts.font(round(0.032 * u), text=lower.role)
+        max_w = round(0.8 * self.size[0])
+        name = _fit(name_font.render(lower.name, True, TEXT), max_w)
+        role = _fit(role_font.render(lower.role, True, SUBTLE), max_w) if lower.role else None
+        bar = max(3, round(0.009 * u))
+        pad_x, pad_y = round(0.022 * u), round(0.014 * u)
+        text_w = max(name.get_width(), role.get_width() if role else 0)
+        text_h = name.get_height() + (role.get_height() + round(0.004 * u) if role else 0)
+        w, h = bar + 2 * pad_x + text_w, text_h + 2 * pad_y
+        panel = pygame.Surface((w, h), pygame.SRCALPHA)
+        panel.fill((*PANEL, 0))
+        pygame.draw.rect(panel, (*PANEL, 200), (0, 0, w, h), border_top_right_radius=round(0.01 * u),
+                         border_bottom_right_radius=round(0.01 * u))
+        pygame.draw.rect(panel, (*self.look.accent, 255), (0, 0, bar, h))
+        panel.blit(name, (bar + pad_x, pad_y))
+        if role:
+            panel.blit(role, (bar + pad_x, pad_y + name.get_height() + round(0.004 * u)))
+        return panel
+
+    # Captions ------------------------------------------------------------------------------
+
+    def _caption_layout(self, text: str) -> tuple[pygame.font.Font, list[tuple[int, int]]]:
+        """Font and lines for a caption: shrink the text (to 75%) before using more than 3 lines."""
+        key = ("layout", text)
+        cached = self._texts.get(key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        max_w = round((0.86 if self.landscape else 0.9) * self.size[0])
+        px = self.caption_px()
+        for scale in (1.0, 0.9, 0.82, 0.75):
+            font = self.fonts.font(round(px * scale), text=text)
+            lines = wrap_text(text, font, max_w)
+            if len(lines) <= MAX_CAPTION_LINES:
+                break
+        return self._texts.put(key, (font, lines))  # type: ignore[return-value]
+
+    def _draw_caption(self, surface: pygame.Surface, caption: Caption, bottom: int) -> int:
+        """Draw the caption page holding the current word, bottom edge at `bottom`; returns its top."""
+        font, lines = self._caption_layout(caption.text)
+        if not lines:
+            return bottom
+        word = caption.words[caption.current_word] if 0 <= caption.current_word < len(caption.words) else None
+        page = 0
+        if word is not None:
+            for i, (a, b) in enumerate(lines):
+                if word[0] < b or i == len(lines) - 1:
+                    page = i // MAX_CAPTION_LINES
+                    break
+        page_lines = lines[page * MAX_CAPTION_LINES:(page + 1) * MAX_CAPTION_LINES]
+        key = ("caption", caption.text, page)
+        block = self._texts.get(key)
+        if block is None:
+            block = self._texts.put(key, self._caption_block(caption.text, font, page_lines))
+        surf, line_pos = block  # type: ignore[misc]
+        x = (self.size[0] - surf.get_width()) // 2
+        y = bottom - surf.get_height()
+        surface.blit(surf, (x, y))
+        if word is not None:
+            self._highlight(surface, caption.text, font, page_lines, line_pos, word, x, y)
+        return y
+
+    def _caption_block(self, text: str, font: pygame.font.Font, lines: list[tuple[int, int]]
+                       ) -> tuple[pygame.Surface, list[tuple[int, int]]]:
+        rendered = [font.render(text[a:b], True, TEXT) for a, b in lines]
+        line_h = round(font.get_height() * 1.2)
+        pad_x, pad_y = round(0.025 * self.unit), round(0.012 * self.unit)
+        w = max(r.get_width() for r in rendered) + 2 * pad_x
+        h = line_h * len(rendered) - (line_h - font.get_height()) + 2 * pad_y
+        block = _rounded_panel((w, h), PANEL, 0.62, round(0.012 * self.unit))
+        positions = []
+        for i, r in enumerate(rendered):
+            pos = ((w - r.get_width()) // 2, pad_y + i * line_h)
+            block.blit(r, pos)
+            positions.append(pos)
+        return block, positions
+
+    def _highlight(self, surface: pygame.Surface, text: str, font: pygame.font.Font,
+                   lines: list[tuple[int, int]], line_pos: list[tuple[int, int]], word: tuple[int, int],
+                   x: int, y: int) -> None:
+        """Mark the word being spoken: an accent pill behind it, the word redrawn on top."""
+        for (a, b), (lx, ly) in zip(lines, line_pos):
+            if not a <= word[0] < b:
+                continue
+            start, end = word[0], min(word[1], b)
+            key = ("word", text, start, end)
+            label = self._texts.get(key)
+            if label is None:
+                accent = self.look.accent
+                dark_text = 0.299 * accent[0] + 0.587 * accent[1] + 0.114 * accent[2] > 150
+                ink = (20, 20, 24) if dark_text else (255, 255, 255)
+                label = self._texts.put(key, font.render(text[start:end], True, ink))
+            assert isinstance(label, pygame.Surface)
+            wx = x + lx + font.size(text[a:start])[0]
+            pad = max(2, round(font.get_height() * 0.12))
+            pill = pygame.Rect(wx - pad, y + ly - pad // 2, label.get_width() + 2 * pad, font.get_height() + pad)
+            pygame.draw.rect(surface, self.look.accent, pill, border_radius=pad * 2)
+            surface.blit(label, (wx, y + ly))
+            return
+
+    # Kiosk ---------------------------------------------------------------------------------
+
+    def _draw_hint(self, surface: pygame.Surface, hint: str, bottom: int) -> int:
+        key = ("hint", hint)
+        label = self._texts.get(key)
+        if label is None:
+            font = self.fonts.font(round(0.028 * self.unit), text=hint)
+            text = _fit(font.render(hint, True, SUBTLE), round(0.94 * self.size[0]))
+            shadow = _fit(font.render(hint, True, (0, 0, 0)), round(0.94 * self.size[0]))
+            label = pygame.Surface((text.get_width() + 2, text.get_height() + 2), pygame.SRCALPHA)
+            label.fill((0, 0, 0, 0))
+            shadow.set_alpha(160)
+            label.blit(shadow, (2, 2))
+            label.blit(text, (0, 0))
+            self._texts.put(key, label)
+        assert isinstance(label, pygame.Surface)
+        top = bottom - label.get_height()
+        surface.blit(label, ((self.size[0] - label.get_width()) // 2, top))
+        return top - round(0.015 * self.unit)
+
+    def _draw_input(self, surface: pygame.Surface, text: str, cursor_on: bool, bottom: int) -> int:
+        u = self.unit
+        font = self.fonts.font(round(0.038 * u), text=text)
+        w = round((0.7 if self.landscape else 0.9) * self.size[0])
+        h = round(font.get_height() * 1.8)
+        box = pygame.Rect((self.size[0] - w) // 2, bottom - h, w, h)
+        key = ("inputbox", w, h)
+        panel = self._texts.get(key)
+        if panel is None:
+            panel = _rounded_panel((w, h), (250, 250, 252), 0.94, round(h * 0.25))
+            pygame.draw.rect(panel, (*self.look.accent, 255), panel.get_rect(), max(2, round(0.003 * u)),
+                             border_radius=round(h * 0.25))
+            self._texts.put(key, panel)
+        assert isinstance(panel, pygame.Surface)
+        surface.blit(panel, box.topleft)
+        key = ("input", text)
+        label = self._texts.get(key)
+        if label is None:
+            shown = text if text else "Type a question and press Enter"
+            label = self._texts.put(key, font.render(shown, True, (24, 26, 32) if text else (140, 144, 152)))
+        assert isinstance(label, pygame.Surface)
+        pad = round(h * 0.35)
+        inner_w = w - 2 * pad
+        tx, ty = box.x + pad, box.y + (h - font.get_height()) // 2
+        text_w = label.get_width() if text else 0
+        if text_w > inner_w - 4:
+            # Long questions scroll: keep the end (where the typing is) in view.
+            surface.blit(label, (tx, ty), pygame.Rect(text_w - (inner_w - 4), 0, inner_w - 4, label.get_height()))
+            text_w = inner_w - 4
+        else:
+            surface.blit(label, (tx, ty))
+        if cursor_on:
+            cw = max(2, round(0.003 * u))
+            pygame.draw.rect(surface, (24, 26, 32), (tx + text_w + 2, ty + 2, cw, font.get_height() - 4))
+        return box.y - round(0.015 * u)
+
+    # Title card ----------------------------------------------------------------------------
+
+    def _title_card(self, target: pygame.Surface, title: TitleCard) -> pygame.Surface:
+        key = (_format_key(target), title.title, title.subtitle)
+        card = self._titles.get(key)
+        if card is not None:
+            return card
+        w, h = self.size
+        u = self.unit
+        card = pygame.Surface(self.size, 0, target) if not (target.get_flags() & pygame.SRCALPHA) \
+            else pygame.Surface(self.size)
+        top = np.array(shade(self.look.background_top, 0.8), np.float32)
+        bottom = np.array(shade(self.look.background_bottom, 0.7), np.float32)
+        t = np.linspace(0.0, 1.0, h, dtype=np.float32)[None, :, None]
+        rgb = np.broadcast_to(top * (1.0 - t) + bottom * t, (w, h, 3))
+        card.blit(pygame.surfarray.make_surface(np.clip(rgb, 0, 255).astype(np.uint8)), (0, 0))
+        title_font = self.fonts.font(round(0.08 * u), bold=True, text=title.title)
+        sub_font = self.fonts.font(round(0.04 * u), text=title.subtitle)
+        lines = wrap_text(title.title, title_font, round(0.86 * w))[:3]
+        rendered = [title_font.render(title.title[a:b], True, (255, 255, 255)) for a, b in lines]
+        sub = _fit(sub_font.render(title.subtitle, True, mix(SUBTLE, self.look.accent, 0.15)), round(0.9 * w)) \
+            if title.subtitle else None
+        line_h = round(title_font.get_height() * 1.1)
+        gap = round(0.035 * u)
+        total = line_h * len(rendered) + (gap * 2 + sub.get_height() if sub else gap)
+        y = (h - total) // 2
+        for r in rendered:
+            card.blit(r, ((w - r.get_width()) // 2, y))
+            y += line_h
+        bar_w = round(0.18 * u)
+        pygame.draw.rect(card, self.look.accent, ((w - bar_w) // 2, y + gap // 2 - max(2, round(0.003 * u)),
+                                                  bar_w, max(3, round(0.006 * u))))
+        if sub:
+            card.blit(sub, ((w - sub.get_width()) // 2, y + gap))
+        return self._titles.put(key, card)
+
+
+def _fit(surf: pygame.Surface, max_w: int) -> pygame.Surface:
+    """Shrink a rendered line to `max_w` if it is wider (names and hints are never wrapped)."""
+    if surf.get_width() <= max_w or surf.get_width() == 0:
+        return surf
+    h = max(1, round(surf.get_height() * max_w / surf.get_width()))
+    return pygame.transform.smoothscale(surf, (max_w, h))
+
+
+def _load_image(path: str) -> pygame.Surface | None:
+    """The image at `path` as a 32-bit surface, or None if it is missing or unreadable."""
+    try:
+        img = pygame.image.load(path)
+    except Exception:        # missing, unreadable or not an image: the caller draws a placeholder
+        return None
+    surf = pygame.Surface(img.get_size(), pygame.SRCALPHA)
+    surf.fill((0, 0, 0, 0))
+    surf.blit(img, (0, 0))
+    return surf
+
+
+def _cover(img: pygame.Surface, size: tuple[int, int]) -> pygame.Surface:
+    """Scale `img` to fill `size` (cropping the overflow, centred)."""
+    w, h = size
+    scale = max(w / img.get_width(), h / img.get_height())
+    scaled = pygame.transform.smoothscale(img, (max(w, round(img.get_width() * scale)),
+                                                max(h, round(img.get_height() * scale))))
+    out = pygame.Surface(size)
+    out.blit(scaled, ((w - scaled.get_width()) // 2, (h - scaled.get_height()) // 2))
+    return out
