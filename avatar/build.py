@@ -81,10 +81,13 @@ def build_script_timeline(script: Script, voice: Voice, *, options: BuildOptions
             if isinstance(seg, Pause):
                 t += seg.duration_s
                 tl.extend_to(t)
-            elif isinstance(seg, Slide):
-                tl.add_mark(Mark(t, "slide", seg.path))
-            elif isinstance(seg, Expression):
-                tl.add_mark(Mark(t, "expression", seg.name))
+            elif isinstance(seg, (Slide, Expression)):
+                # a change written before the first sentence holds from the first frame
+                when = t if last_paragraph is not None else 0.0
+                if isinstance(seg, Slide):
+                    tl.add_mark(Mark(when, "slide", seg.path))
+                else:
+                    tl.add_mark(Mark(when, "expression", seg.name))
             elif isinstance(seg, Sentence):
                 if last_paragraph is not None and seg.paragraph != last_paragraph:
                     t += options.paragraph_gap_s

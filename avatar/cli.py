@@ -70,11 +70,15 @@ def _voice(args: argparse.Namespace, voice: str = "", rate: int | None = None):
     return Voice(engine, settings, use_cache=not args.no_cache)
 
 
-def _load_show(args: argparse.Namespace, *, background: bool):
-    """The timeline (built in the background when asked), its look name and the Show."""
-    from avatar.build import build_audio_timeline, build_script_timeline, start_script_timeline
+def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True):
+    """The timeline (built in the background when asked), its look and the Show.
+
+    A live show flashes the title card and speaks at once; a recording opens on the title card."""
+    from avatar.build import BuildOptions, build_audio_timeline, build_script_timeline, \
+        start_script_timeline
     from avatar.script import load_script
-    from avatar.show import Show, ShowOptions
+    from avatar.show import LIVE_TITLE_FADE_S, LIVE_TITLE_HOLD_S, TITLE_FADE_S, TITLE_HOLD_S, Show, \
+        ShowOptions
 
     if args.audio and args.script:
         raise UsageError("give either a speech script or --audio FILE, not both")
@@ -95,10 +99,13 @@ def _load_show(args: argparse.Namespace, *, background: bool):
         voice = _voice(args, script.meta.voice, script.meta.rate_wpm)
         if hasattr(voice.engine, "start"):
             voice.engine.start()  # the engine process starts while we open the window
+        has_title = bool(args.title or script.meta.title)
+        lead_in = 0.5 if live or not has_title else TITLE_HOLD_S + TITLE_FADE_S + 0.2
+        build = BuildOptions(lead_in_s=lead_in)
         if background:
-            tl, _ = start_script_timeline(script, voice)
+            tl, _ = start_script_timeline(script, voice, build)
         else:
-            tl = build_script_timeline(script, voice)
+            tl = build_script_timeline(script, voice, options=build)
         look = look or script.meta.look
         for attr in ("title", "speaker", "role"):
             if getattr(args, attr):
@@ -106,7 +113,8 @@ def _load_show(args: argparse.Namespace, *, background: bool):
     from avatar.face.look import get_look
 
     look_obj = get_look(look or "official")
-    show = Show(tl, ShowOptions(captions=not args.no_captions))
+    hold, fade = (LIVE_TITLE_HOLD_S, LIVE_TITLE_FADE_S) if live else (TITLE_HOLD_S, TITLE_FADE_S)
+    show = Show(tl, ShowOptions(captions=not args.no_captions, title_hold_s=hold, title_fade_s=fade))
     return tl, look_obj, show
 
 
@@ -156,6 +164,85 @@ def cmd_say(args: argparse.Namespace) -> int:
         return cmd_play(args)
     finally:
         os.unlink(path)
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from avatar.captions import build_cues, caption_text, write_text_atomic
+    from avatar.recorder import Recorder, check_output_path, parse_size
+
+    # Every option and output path is checked before any minute is spent on speech or frames.
+    size = parse_size(args.size)
+    recorder = Recorder(args.output, size=size, fps=args.fps, crf=args.crf, preset=args.preset,
+                        overwrite=args.overwrite, progress=False if args.quiet else None)
+    out = recorder.output
+    sidecars = [] if args.no_sidecars else [out.with_suffix(".srt"), out.with_suffix(".vtt")]
+    for side in sidecars:
+        check_output_path(side, overwrite=args.overwrite, suffixes=(".srt", ".vtt"))
+    if args.cues:
+        check_output_path(args.cues, overwrite=args.overwrite, suffixes=(".json",))
+    if args.thumbnail:
+        check_output_path(args.thumbnail, overwrite=args.overwrite, suffixes=(".png",))
+    args.no_captions = args.no_captions or not args.burn_captions
+    tl, look, show = _load_show(args, background=False, live=False)
+    import pygame
+
+    pygame.font.init()
+    from avatar.scene import Scene
+
+    scene = Scene(size, look, show_captions=bool(args.burn_captions))
+
+    def render(t_s: float, surface) -> None:
+        scene.draw(surface, show.state_at(t_s))
+
+    with tempfile.TemporaryDirectory(prefix="avatar-rec-") as tmp:
+        wav = Path(tmp) / "voice.wav"
+        tl.write_wav(wav)
+        result = recorder.record(render, tl.duration_s, wav)
+    if not args.quiet:
+        _say(f"wrote {result.output} ({result.duration_s:.1f} s, {result.frames} frames, "
+             f"{result.speed_x:.1f}x real time)")
+    cues = build_cues(tl.captions)
+    for side in sidecars:
+        write_text_atomic(side, caption_text(cues, side))
+    if args.cues:
+        from avatar.lipsync import write_track
+        from avatar.timeline import whole_mouth_track
+
+        write_track(whole_mouth_track(tl), args.cues, "json", result.output.name)
+    if args.thumbnail:
+        _write_thumbnail(Path(args.thumbnail), scene, show, size)
+    for failure in tl.failures[:1]:
+        _say(f"some sentences were recorded without voice: {failure}")
+    return 0
+
+
+def _poster_time(show) -> float:
+    """Mid-sentence with the mouth open: the widest mouth inside the first caption's middle half."""
+    caps = show.timeline.captions
+    spoken = [c for c in caps if not c.silent] or caps
+    if not spoken:
+        return min(1.0, show.timeline.duration_s / 2)
+    first = spoken[0]
+    a = first.start_s + (first.end_s - first.start_s) * 0.25
+    b = first.start_s + (first.end_s - first.start_s) * 0.75
+    steps = [a + (b - a) * i / 60 for i in range(61)]
+    return max(steps, key=lambda t: show.timeline.mouth_at(t)[1])
+
+
+def _write_thumbnail(path: Path, scene, show, size: tuple[int, int]) -> None:
+    import pygame
+
+    surface = pygame.Surface(size)
+    scene.draw(surface, show.state_at(_poster_time(show)))
+    tmp = path.with_name(f".{path.name}.part.png")
+    try:
+        pygame.image.save(surface, str(tmp))
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
@@ -263,20 +350,30 @@ def build_parser() -> argparse.ArgumentParser:
     _add_voice_args(p)
     p.set_defaults(func=cmd_lipsync)
 
+    p = sub.add_parser("record", help="record the presenter to an MP4 video (faster than real time)")
+    _add_show_args(p)
+    p.add_argument("-o", "--output", required=True, help="the video to write, e.g. talk.mp4")
+    p.add_argument("--size", default="1280x720",
+                   help="WIDTHxHEIGHT or 720p, 1080p, 4k, vertical (1080x1920); default 1280x720")
+    p.add_argument("--fps", type=float, default=30, help="frames per second: 24, 25, 30 (default), 50, 60")
+    p.add_argument("--crf", "--quality", dest="crf", type=int, default=23,
+                   help="H.264 quality, 0-51, lower is better (default 23)")
+    p.add_argument("--preset", default="auto", help="x264 preset (default: veryfast up to 720p, superfast above)")
+    p.add_argument("--burn-captions", action="store_true",
+                   help="draw the captions into the picture (they always go to TALK.srt/.vtt)")
+    p.add_argument("--no-sidecars", action="store_true", help="do not write TALK.srt and TALK.vtt")
+    p.add_argument("--cues", metavar="FILE.json", help="also write the mouth track (Rhubarb-compatible JSON)")
+    p.add_argument("--thumbnail", metavar="FILE.png", help="also write a poster frame (mid-sentence)")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_record)
+
     _add_optional_commands(sub)
     return parser
 
 
 def _add_optional_commands(sub) -> None:
     """Subcommands that live in their own packages."""
-    try:
-        from avatar.recorder_command import add_arguments as rec_args, run as rec_run
-    except ImportError:
-        pass
-    else:
-        p = sub.add_parser("record", help="record the presenter to an MP4 video")
-        rec_args(p)
-        p.set_defaults(func=rec_run)
     try:
         from avatar.kiosk.command import add_arguments as kiosk_args, run as kiosk_run
     except ImportError:
@@ -287,12 +384,26 @@ def _add_optional_commands(sub) -> None:
         p.set_defaults(func=kiosk_run)
 
 
+def _sigterm_as_interrupt() -> None:
+    """A polite kill (SIGTERM) cleans up like Ctrl-C: no half-written files are left behind."""
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):  # not the main thread, or a platform without it
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING,
                         format="avatar: %(message)s", stream=sys.stderr)
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+    _sigterm_as_interrupt()
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

@@ -13,6 +13,7 @@ from avatar.clock import LiveClock
 from avatar.scene_state import SceneState
 from avatar.show import Show
 from avatar.sound import SoundOut
+from avatar.timeline import Timeline
 
 
 class Drawer(Protocol):
@@ -34,6 +35,53 @@ class PlayStats:
         return max((abs(a - s) for s, a in self.clip_starts), default=0.0)
 
 
+class ClipScheduler:
+    """Starts a timeline's audio clips when the live clock reaches them, and re-anchors the clock
+    to each clip's start, so the picture follows the audio without drifting."""
+
+    def __init__(self, timeline: Timeline, clock: LiveClock, sound: SoundOut,
+                 tolerance_s: float = 0.03, log: list[tuple[float, float]] | None = None) -> None:
+        self.timeline = timeline
+        self.clock = clock
+        self.sound = sound
+        self.tolerance_s = tolerance_s
+        self.log = log if log is not None else []
+        self._next = 0
+
+    def seek(self, t_s: float) -> None:
+        clips = self.timeline.clips
+        self._next = next((i for i, c in enumerate(clips) if c.end_s > t_s), len(clips))
+
+    def start_due(self, frame_s: float) -> float | None:
+        """Start every clip due before the next frame, exactly on time where possible.
+
+        Returns the wall time of the first clip started, if any."""
+        first_wall = None
+        clips = self.timeline.clips
+        while self._next < len(clips):
+            clip = clips[self._next]
+            t = self.clock.time_s()
+            if clip.start_s > t + frame_s:
+                break
+            wait = self.clock.wall_of(clip.start_s) - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)  # under one frame: places the clip's start precisely
+            wall = time.perf_counter()
+            t = self.clock.time_s()
+            late = t - clip.start_s
+            self._next += 1
+            if late >= clip.audio.duration_s:
+                continue
+            offset = late if late > self.tolerance_s else 0.0
+            self.sound.play(clip.audio, offset)
+            self.log.append((clip.start_s + offset, t))
+            if first_wall is None:
+                first_wall = wall
+            # From here the clock follows this clip's audio.
+            self.clock.anchor(clip.start_s + offset, wall)
+        return first_wall
+
+
 class Player:
     """Plays a Show in a pygame window (or the dummy video driver when headless)."""
 
@@ -50,8 +98,9 @@ class Player:
         self.tolerance_s = clip_late_tolerance_s
         self.clock = LiveClock()
         self._scenes: dict[tuple[int, int], Drawer] = {}
-        self._next_clip = 0
         self.stats = PlayStats(silent=sound.silent)
+        self.scheduler = ClipScheduler(show.timeline, self.clock, sound, clip_late_tolerance_s,
+                                       self.stats.clip_starts)
 
     # --- window -------------------------------------------------------------------------------------
     def _open_window(self):
@@ -79,8 +128,7 @@ class Player:
     def seek(self, t_s: float) -> None:
         self.sound.stop()
         self.clock.seek(t_s)
-        clips = self.show.timeline.clips
-        self._next_clip = next((i for i, c in enumerate(clips) if c.end_s > t_s), len(clips))
+        self.scheduler.seek(t_s)
 
     def step_sentence(self, direction: int) -> None:
         t = self.clock.time_s()
@@ -103,29 +151,9 @@ class Player:
             self.sound.pause()
 
     def _start_due_clips(self, frame_s: float, t0_wall: float) -> None:
-        """Start every clip due before the next frame, exactly on time where possible."""
-        clips = self.show.timeline.clips
-        while self._next_clip < len(clips):
-            clip = clips[self._next_clip]
-            t = self.clock.time_s()
-            if clip.start_s > t + frame_s:
-                return
-            wait = self.clock.wall_of(clip.start_s) - time.perf_counter()
-            if wait > 0:
-                time.sleep(wait)  # under one frame: places the clip's start precisely
-            wall = time.perf_counter()
-            t = self.clock.time_s()
-            late = t - clip.start_s
-            self._next_clip += 1
-            if late >= clip.audio.duration_s:
-                continue
-            offset = late if late > self.tolerance_s else 0.0
-            self.sound.play(clip.audio, offset)
-            self.stats.clip_starts.append((clip.start_s + offset, t))
-            if self.stats.first_audio_wall_s is None:
-                self.stats.first_audio_wall_s = wall - t0_wall
-            # From here the clock follows this clip's audio.
-            self.clock.anchor(clip.start_s + offset, wall)
+        started = self.scheduler.start_due(frame_s)
+        if started and self.stats.first_audio_wall_s is None:
+            self.stats.first_audio_wall_s = started - t0_wall
 
     # --- loop ---------------------------------------------------------------------------------------
     def run(self, *, exit_at_end: bool = True, max_wall_s: float | None = None,

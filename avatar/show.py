@@ -7,8 +7,10 @@ from dataclasses import dataclass, replace
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
 from avatar.timeline import Timeline
 
-TITLE_HOLD_S = 2.2
-TITLE_FADE_S = 0.8
+TITLE_HOLD_S = 1.8     # a recording opens on its title card ...
+TITLE_FADE_S = 0.7
+LIVE_TITLE_HOLD_S = 0.2  # ... a live show only flashes it, so the first word comes within a second
+LIVE_TITLE_FADE_S = 0.5
 LOWER_THIRD_IN_S = 0.8
 LOWER_THIRD_OUT_S = 9.0
 FADE_S = 0.5
@@ -31,6 +33,8 @@ class ShowOptions:
     lower_third: bool = True
     seed: int = 0
     default_expression: str = "neutral"
+    title_hold_s: float = TITLE_HOLD_S    # the title card stays fully visible this long ...
+    title_fade_s: float = TITLE_FADE_S    # ... then fades out over this long
 
 
 class Show:
@@ -69,7 +73,8 @@ class Show:
                 lower = LowerThird(tl.speaker, tl.role, fade)
         title = None
         if self.options.title_card and tl.title:
-            fade = 1.0 - _ramp(t_s, TITLE_HOLD_S, TITLE_HOLD_S + TITLE_FADE_S)
+            hold, fade_s = self.options.title_hold_s, self.options.title_fade_s
+            fade = 1.0 - _ramp(t_s, hold, hold + fade_s)
             if fade > 0:
                 title = TitleCard(tl.title, tl.speaker, fade)
         return SceneState(t_s=t_s, face=face, caption=caption, slide_path=slide.value if slide else None,

@@ -233,3 +233,34 @@ class Timeline:
                     lo, hi = max(a, cs), min(b, ce)
                     buf[lo - a:hi - a] += samples[lo - cs:hi - cs]
                 w.writeframes((np.clip(buf, -1, 1) * 32767).astype("<i2").tobytes())
+
+
+def whole_mouth_track(timeline: Timeline, fps: float = 100.0) -> MouthTrack:
+    """One MouthTrack for the whole show (for export): the items' cues with rests between them."""
+    from avatar.lipsync.track import MouthCue
+
+    duration = timeline.duration_s
+    cues: list[MouthCue] = []
+    t = 0.0
+    for item in timeline._mouths.items:
+        start = max(item.start_s, t)
+        if start > t + 1e-9:
+            cues.append(MouthCue(t, start, MouthShape.X))
+        for c in item.track.cues:
+            a, b = c.start_s + item.start_s, c.end_s + item.start_s
+            a = max(a, start)
+            if b > a:
+                cues.append(MouthCue(a, min(b, duration), c.shape))
+        t = max(t, cues[-1].end_s if cues else t)
+    if t < duration:
+        cues.append(MouthCue(t, duration, MouthShape.X))
+    # merge neighbours with the same shape
+    merged: list[MouthCue] = []
+    for c in cues:
+        if merged and merged[-1].shape == c.shape and abs(merged[-1].end_s - c.start_s) < 1e-9:
+            merged[-1] = MouthCue(merged[-1].start_s, c.end_s, c.shape)
+        else:
+            merged.append(c)
+    n = int(np.ceil(duration * fps))
+    openness = np.array([timeline.mouth_at(i / fps)[1] for i in range(n)], np.float32)
+    return MouthTrack(tuple(merged), openness, fps, duration)
