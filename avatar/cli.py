@@ -307,11 +307,13 @@ def _parse_window_size(text: str) -> tuple[int, int]:
 
 # --- parser ----------------------------------------------------------------------------------------
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(config: "Config | None" = None) -> argparse.ArgumentParser:
     parser = _Parser(prog="avatar", description="A talking digital-human presenter: delivers speeches, "
                      "answers questions at a kiosk, records demo videos.")
     parser.add_argument("--version", action="version", version=f"avatar {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("--config", metavar="FILE",
+                        help="TOML config file (default: $AVATAR_CONFIG, ./avatar.toml, ~/.config/avatar/config.toml)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("play", help="deliver a speech live in a window")
@@ -369,6 +371,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_record)
 
     _add_optional_commands(sub)
+    if config is not None:
+        for name, p in sub.choices.items():
+            p.set_defaults(**config.defaults_for(name))
+            p.set_defaults(config=config)
     return parser
 
 
@@ -405,7 +411,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
     _sigterm_as_interrupt()
     try:
-        parser = build_parser()
+        from avatar.config import config_arg, find_config, load_config
+
+        config = load_config(find_config(config_arg(argv)))
+        parser = build_parser(config)
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):
             parser.print_help()

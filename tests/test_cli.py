@@ -109,3 +109,10 @@ def test_lipsync_refuses_non_audio(tmp_path: Path) -> None:
     empty = tmp_path / "empty.wav"
     empty.write_bytes(b"")
     assert_usage_error(run("lipsync", str(empty)), "empty")
+
+
+def test_broken_config_file_is_a_usage_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "avatar.toml"
+    cfg.write_text("[voice\nrate = 1\n", "utf-8")
+    assert_usage_error(run("--config", str(cfg), "voices"), "broken config file")
+    assert_usage_error(run("voices", cwd=tmp_path), "broken config file")
