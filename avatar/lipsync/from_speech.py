@@ -1,0 +1,26 @@
+"""A mouth track for a Speech: shapes from its phoneme timings when it has them, else from its audio."""
+
+from __future__ import annotations
+
+from avatar.lipsync.cues import CueSettings, build_cues, openness_from_cues
+from avatar.lipsync.envelope import EnvelopeSettings, envelope as openness_envelope
+from avatar.lipsync.from_audio import track_from_audio
+from avatar.lipsync.phonemes import is_pause, spans_from_phonemes
+from avatar.lipsync.track import MouthTrack
+from avatar.tts.base import Speech
+
+
+def track_from_speech(speech: Speech, *, envelope: EnvelopeSettings = EnvelopeSettings(),
+                      cues: CueSettings = CueSettings()) -> MouthTrack:
+    """Shapes from the phonemes (if any sound), openness from the audio's loudness."""
+    if not any(not is_pause(p.symbol) and p.end_s > p.start_s for p in speech.phonemes):
+        return track_from_audio(speech.audio, envelope=envelope, cues=cues)
+    duration_s = speech.duration_s
+    if duration_s <= 0:
+        duration_s = max(p.end_s for p in speech.phonemes)
+    shapes = build_cues(spans_from_phonemes(speech.phonemes), duration_s, cues)
+    if len(speech.audio.samples):
+        openness = openness_envelope(speech.audio, envelope)
+    else:
+        openness = openness_from_cues(shapes, duration_s, envelope.fps)  # timings without sound
+    return MouthTrack(shapes, openness, envelope.fps, duration_s)
