@@ -100,7 +100,7 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True)
         if hasattr(voice.engine, "start"):
             voice.engine.start()  # the engine process starts while we open the window
         has_title = bool(args.title or script.meta.title)
-        lead_in = 0.5 if live or not has_title else TITLE_HOLD_S + TITLE_FADE_S + 0.2
+        lead_in = 0.15 if live or not has_title else TITLE_HOLD_S + TITLE_FADE_S + 0.2
         build = BuildOptions(lead_in_s=lead_in)
         if background:
             tl, _ = start_script_timeline(script, voice, build)

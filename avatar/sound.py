@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from typing import Protocol
+import os
+import sys
+from typing import Iterator, Protocol
 
 import numpy as np
 
 from avatar.audio import Audio
 
 log = logging.getLogger("avatar")
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence C libraries writing to fd 2 for a moment (our own errors are reported separately)."""
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        sys.stderr.flush()
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 class SoundOut(Protocol):
@@ -66,7 +88,8 @@ class MixerOut:
         import pygame
 
         pygame.mixer.pre_init(rate_hz, -16, 1, buffer_samples)
-        pygame.mixer.init()
+        with _quiet_stderr():  # ALSA prints pages of noise when there is no sound card
+            pygame.mixer.init()
         freq, _size, channels = pygame.mixer.get_init()
         self._pygame = pygame
         self.rate_hz = int(freq)
