@@ -26,8 +26,13 @@ STAMP="$VENV/.avatar-installed-${EXTRAS:-base}"
 # Reinstall only when the project's metadata changed since the last install.
 if [ ! -f "$STAMP" ] || [ "$ROOT/pyproject.toml" -nt "$STAMP" ]; then
   echo "avatar: installing into $VENV (first run takes a minute)" >&2
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2 || true
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$SPEC" >&2
+  LOG="$VENV/install.log"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check --upgrade pip >"$LOG" 2>&1 || true
+  if ! "$VENV/bin/python" -m pip install --disable-pip-version-check -e "$SPEC" >>"$LOG" 2>&1; then
+    tail -n 30 "$LOG" >&2
+    echo "avatar: installing failed (full log: $LOG); check the network connection to the package index" >&2
+    exit 1
+  fi
   touch "$STAMP"
 fi
 export PATH="$VENV/bin:$PATH"
