@@ -186,6 +186,13 @@ def cmd_record(args: argparse.Namespace) -> int:
         check_output_path(args.thumbnail, overwrite=args.overwrite, suffixes=(".png",))
     args.no_captions = args.no_captions or not args.burn_captions
     tl, look, show = _load_show(args, background=False, live=False)
+    # The mouth track leads the voice slightly; in a video keep that lead within one frame.
+    from dataclasses import replace as _replace
+
+    from avatar.lipsync.cues import CueSettings
+    from avatar.show import Show
+
+    show = Show(tl, _replace(show.options, mouth_delay_s=max(0.0, CueSettings().lead_s - 1.0 / args.fps)))
     import pygame
 
     pygame.font.init()
@@ -219,16 +226,23 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 def _poster_time(show) -> float:
-    """Mid-sentence with the mouth open: the widest mouth inside the first caption's middle half."""
-    caps = show.timeline.captions
-    spoken = [c for c in caps if not c.silent] or caps
-    if not spoken:
+    """Mid-sentence with the mouth wide open, once the title card has gone if the speech allows."""
+    from avatar.lipsync.track import MouthShape
+
+    caps = [c for c in show.timeline.captions if not c.silent] or show.timeline.captions
+    if not caps:
         return min(1.0, show.timeline.duration_s / 2)
-    first = spoken[0]
-    a = first.start_s + (first.end_s - first.start_s) * 0.25
-    b = first.start_s + (first.end_s - first.start_s) * 0.75
-    steps = [a + (b - a) * i / 60 for i in range(61)]
-    return max(steps, key=lambda t: show.timeline.mouth_at(t)[1])
+    settle = show.options.title_hold_s + show.options.title_fade_s + 1.0
+    first = next((c for c in caps if c.start_s >= settle), caps[0])
+    a = first.start_s + (first.end_s - first.start_s) * 0.2
+    b = first.start_s + (first.end_s - first.start_s) * 0.8
+    steps = [a + (b - a) * i / 120 for i in range(121)]
+
+    def score(t: float) -> float:
+        shape, openness = show.timeline.mouth_at(t)
+        return openness + (0.5 if shape in (MouthShape.C, MouthShape.D) else 0.0)
+
+    return max(steps, key=score)
 
 
 def _write_thumbnail(path: Path, scene, show, size: tuple[int, int]) -> None:

@@ -35,6 +35,7 @@ class ShowOptions:
     default_expression: str = "neutral"
     title_hold_s: float = TITLE_HOLD_S    # the title card stays fully visible this long ...
     title_fade_s: float = TITLE_FADE_S    # ... then fades out over this long
+    mouth_delay_s: float = 0.0            # sample the mouth this much later (trims the lead at high fps)
 
 
 class Show:
@@ -48,7 +49,7 @@ class Show:
         from avatar.face.idle import face_state_at
 
         tl = self.timeline
-        shape, openness = tl.mouth_at(t_s)
+        shape, openness = tl.mouth_at(t_s - self.options.mouth_delay_s)
         mark = tl.mark_at(t_s, "expression")
         if mark is None:
             expression, amount = self.options.default_expression, 1.0
@@ -67,8 +68,11 @@ class Show:
         slide = tl.mark_at(t_s, "slide")
         lower = None
         if self.options.lower_third and tl.speaker:
-            fade = min(_ramp(t_s, LOWER_THIRD_IN_S, LOWER_THIRD_IN_S + FADE_S),
-                       1.0 - _ramp(t_s, LOWER_THIRD_OUT_S, LOWER_THIRD_OUT_S + FADE_S))
+            # the lower third comes in once the title card has gone
+            start = LOWER_THIRD_IN_S + (self.options.title_hold_s + self.options.title_fade_s
+                                        if self.options.title_card and tl.title else 0.0)
+            end = start + LOWER_THIRD_OUT_S - LOWER_THIRD_IN_S
+            fade = min(_ramp(t_s, start, start + FADE_S), 1.0 - _ramp(t_s, end, end + FADE_S))
             if fade > 0:
                 lower = LowerThird(tl.speaker, tl.role, fade)
         title = None
