@@ -14,11 +14,10 @@ from pathlib import Path
 from typing import Sequence
 
 from avatar import __version__
-from avatar.errors import AvatarError, UsageError
+from avatar.errors import AvatarError, OutputPathError, TTSError, UsageError
 
 log = logging.getLogger("avatar")
 
-SAMPLE_SPEECH = Path(__file__).resolve().parent.parent / "assets" / "speeches" / "beijing-digital-economy.md"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,7 +65,12 @@ def _voice(args: argparse.Namespace, voice: str = "", rate: int | None = None):
     settings = VoiceSettings(voice=args.voice if args.voice is not None else voice, rate_wpm=rate_wpm)
     engine = get_engine(args.engine)
     if settings.voice and hasattr(engine, "resolve_voice"):
-        settings = VoiceSettings(engine.resolve_voice(settings.voice), settings.rate_wpm)
+        try:
+            settings = VoiceSettings(engine.resolve_voice(settings.voice), settings.rate_wpm)
+        except TTSError as exc:
+            # The engine cannot even list its voices. A speech still goes on as captions: each
+            # sentence meets the same error, and the builder reports it once.
+            log.debug("could not resolve voice %r: %s", settings.voice, exc)
     return Voice(engine, settings, use_cache=not args.no_cache)
 
 
@@ -127,6 +131,8 @@ def cmd_play(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     size = _parse_window_size(args.size)
+    if not 1 <= args.fps <= 240:
+        raise UsageError(f"--fps {args.fps} is out of range; use 1 to 240 frames per second (e.g. 60)")
     tl, look, show = _load_show(args, background=True)
     sound = open_sound(tl.rate_hz, enabled=not args.mute)
     if sound.silent and not args.mute:
@@ -254,6 +260,8 @@ def _write_thumbnail(path: Path, scene, show, size: tuple[int, int]) -> None:
     try:
         pygame.image.save(surface, str(tmp))
         os.replace(tmp, path)
+    except (pygame.error, OSError) as exc:
+        raise OutputPathError(f"cannot write the thumbnail {path} ({exc}); choose another folder") from exc
     finally:
         if tmp.exists():
             tmp.unlink()
@@ -300,13 +308,10 @@ def cmd_lipsync(args: argparse.Namespace) -> int:
 
 
 def _check_output_folder(path: Path) -> None:
-    from avatar.errors import OutputPathError
+    """OutputPathError now, before any work, if `path` cannot be written (lipsync overwrites)."""
+    from avatar.recorder import check_output_path
 
-    folder = path.resolve().parent
-    if not folder.is_dir():
-        raise OutputPathError(f"folder {folder} does not exist; create it or choose another output path")
-    if not os.access(folder, os.W_OK):
-        raise OutputPathError(f"folder {folder} is not writable; choose another output path")
+    check_output_path(path, overwrite=True, suffixes=None)
 
 
 def _parse_window_size(text: str) -> tuple[int, int]:
@@ -442,6 +447,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. `avatar voices | head -1`): nothing more to say to anyone.
+        _quiet_stdout()
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the last net: one line, no traceback without --debug
+        if debug:
+            raise
+        if isinstance(exc, MemoryError):
+            _say("error: out of memory; try a shorter input or a smaller --size")
+        elif isinstance(exc, OSError) and exc.strerror:
+            where = f" ({exc.filename})" if exc.filename else ""
+            _say(f"error: {exc.strerror}{where}; check the disk, the paths and their permissions")
+        else:
+            first = (str(exc).splitlines() or [""])[0][:200]
+            _say(f"error: unexpected {type(exc).__name__}: {first} (this is a bug; run again with --debug "
+                 "to see where, and please report it)")
+        return 1
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at nothing, so Python's final flush does not fail again on the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

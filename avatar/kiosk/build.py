@@ -17,7 +17,9 @@ from avatar.kiosk.prompt import system_prompt
 from avatar.kiosk.session import KioskSession, SessionRules
 from avatar.tts.base import VoiceSettings
 
-ASSETS = Path(__file__).resolve().parents[2] / "assets"
+from avatar.assets import assets_dir
+
+ASSETS = assets_dir()
 DEFAULT_SCRIPT = ASSETS / "speeches" / "beijing-digital-economy.md"
 DEFAULT_KNOWLEDGE = ASSETS / "knowledge"
 
