@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from avatar import ffmpeg
-from tests.test_cli import run
+from test_cli import run
 
 SCRIPT = """+++
 title = "Short test"
