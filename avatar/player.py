@@ -5,6 +5,7 @@ Keys: space pause/resume, left/right previous/next sentence, F fullscreen, Esc/Q
 
 from __future__ import annotations
 
+import gc
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
@@ -177,6 +178,10 @@ class Player:
             self._scene(screen.get_size()).draw(screen, self.show.state_at(0.0))
             pygame.display.flip()
             tl.ready.wait(0.01)
+        # Long-lived start-up objects need no more collecting: it keeps the slow full collections
+        # (the longest frame pauses) short during the show.
+        gc.collect()
+        gc.freeze()
         self.clock.start(0.0)
         buffering = False
         end_hold_s = 0.6
