@@ -41,7 +41,11 @@ class ClipScheduler:
     to each clip's start, so the picture follows the audio without drifting."""
 
     def __init__(self, timeline: Timeline, clock: LiveClock, sound: SoundOut,
-                 tolerance_s: float = 0.03, log: list[tuple[float, float]] | None = None) -> None:
+                 tolerance_s: float = 0.03, log: list[tuple[float, float]] | None = None, *,
+                 now: Callable[[], float] = time.perf_counter,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self._now = now
+        self._sleep = sleep
         self.timeline = timeline
         self.clock = clock
         self.sound = sound
@@ -64,10 +68,10 @@ class ClipScheduler:
             t = self.clock.time_s()
             if clip.start_s > t + frame_s:
                 break
-            wait = self.clock.wall_of(clip.start_s) - time.perf_counter()
+            wait = self.clock.wall_of(clip.start_s) - self._now()
             if wait > 0:
-                time.sleep(wait)  # under one frame: places the clip's start precisely
-            wall = time.perf_counter()
+                self._sleep(wait)  # under one frame: places the clip's start precisely
+            wall = self._now()
             t = self.clock.time_s()
             late = t - clip.start_s
             self._next += 1

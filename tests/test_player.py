@@ -41,21 +41,65 @@ class _WallLog(NullOut):
         self.walls.append(time.perf_counter())
 
 
-def test_plays_in_real_time_and_starts_each_clip_on_time() -> None:
+def test_plays_every_clip_in_order_and_never_ends_early() -> None:
     show = _show("Bob maps. The city grows. Thank you.")
     sound = _WallLog()
-    player = _player(show, sound)
-    t0 = time.perf_counter()
-    stats = player.run(t0_wall=t0)
+    stats = _player(show, sound).run()
     duration = show.timeline.duration_s
-    assert abs(stats.wall_s - (duration + 0.6)) < 0.5, (stats.wall_s, duration)
-    assert stats.frames > 0.6 * 30 * duration, "draws close to the frame rate"
-    assert len(sound.played) == 3 and all(offset == 0.0 for _, offset in sound.played)
-    assert stats.max_sync_error_s < 0.03
-    # each clip started at its scheduled time after the first, on the wall clock
-    clip_starts = [c.start_s for c in show.timeline.clips]
-    for k in range(1, 3):
-        assert abs((sound.walls[k] - sound.walls[0]) - (clip_starts[k] - clip_starts[0])) < 0.03
+    assert stats.wall_s >= duration, "the show cannot end before its audio"
+    assert stats.frames > 0
+    assert len(sound.played) == 3
+    assert [round(s, 3) for s, _ in stats.clip_starts] == [round(c.start_s, 3) for c in show.timeline.clips]
+
+
+class _FakeTime:
+    """A wall clock that only moves when told to (or when the scheduler sleeps)."""
+
+    def __init__(self) -> None:
+        self.now_s = 100.0
+
+    def now(self) -> float:
+        return self.now_s
+
+    def sleep(self, seconds: float) -> None:
+        self.now_s += seconds
+
+
+def test_scheduler_starts_clips_exactly_on_the_clock_and_follows_the_audio() -> None:
+    from avatar.clock import LiveClock
+    from avatar.player import ClipScheduler
+
+    show = _show("Bob maps. The city grows. Thank you.")
+    fake = _FakeTime()
+    clock = LiveClock(now=fake.now)
+    sound = NullOut()
+    sched = ClipScheduler(show.timeline, clock, sound, now=fake.now, sleep=fake.sleep)
+    clock.start(0.0)
+    frame_s = 1 / 30
+    while clock.time_s() < show.timeline.duration_s:
+        sched.start_due(frame_s)
+        fake.now_s += frame_s * (0.55 + 0.4 * ((int(fake.now_s * 1000) % 7) / 7))  # jittery frames
+    starts = [c.start_s for c in show.timeline.clips]
+    assert [s for s, _ in sched.log] == starts
+    assert all(abs(actual - scheduled) < 1e-9 for scheduled, actual in sched.log)
+    assert all(offset == 0.0 for _, offset in sound.played)
+
+
+def test_a_late_clip_starts_from_where_the_clock_is() -> None:
+    from avatar.clock import LiveClock
+    from avatar.player import ClipScheduler
+
+    show = _show("Bob maps the old city today.")
+    fake = _FakeTime()
+    clock = LiveClock(now=fake.now)
+    sound = NullOut()
+    sched = ClipScheduler(show.timeline, clock, sound, now=fake.now, sleep=fake.sleep)
+    clock.start(0.0)
+    first = show.timeline.clips[0]
+    fake.now_s += first.start_s + 0.5  # the machine stalled for half a second
+    sched.start_due(1 / 30)
+    (duration, offset), = sound.played
+    assert offset == pytest.approx(0.5, abs=1e-6), "the voice joins where the picture is, not behind it"
 
 
 def test_without_a_sound_device_it_runs_silently() -> None:
