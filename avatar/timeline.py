@@ -58,23 +58,38 @@ class Mark:
 
 
 class _Lane:
-    """Items sorted by start time with the start times kept for bisect."""
+    """Items sorted by start time, with the start times kept for bisect.
+
+    Copy-on-write: a writer builds new lists and swaps them in with one assignment, so a reader on
+    another thread always sees a consistent pair without taking a lock.
+    """
 
     def __init__(self) -> None:
-        self.items: list = []
-        self.starts: list[float] = []
+        self._data: tuple[list[float], list] = ([], [])
+
+    @property
+    def starts(self) -> list[float]:
+        return self._data[0]
+
+    @property
+    def items(self) -> list:
+        return self._data[1]
 
     def add(self, start_s: float, item: object) -> None:
-        i = bisect.bisect_right(self.starts, start_s)
-        self.starts.insert(i, start_s)
-        self.items.insert(i, item)
+        starts, items = self._data
+        i = bisect.bisect_right(starts, start_s)
+        self._data = (starts[:i] + [start_s] + starts[i:], items[:i] + [item] + items[i:])
+
+    def snapshot(self) -> tuple[list[float], list]:
+        return self._data
 
     def last_at(self, t_s: float):
-        i = bisect.bisect_right(self.starts, t_s) - 1
-        return self.items[i] if i >= 0 else None
+        starts, items = self._data
+        i = bisect.bisect_right(starts, t_s) - 1
+        return items[i] if i >= 0 else None
 
     def index_at(self, t_s: float) -> int:
-        return bisect.bisect_right(self.starts, t_s) - 1
+        return bisect.bisect_right(self._data[0], t_s) - 1
 
 
 @dataclass
@@ -154,11 +169,12 @@ class Timeline:
 
     def caption_at(self, t_s: float, linger_s: float = 0.4) -> tuple[CaptionItem, int] | None:
         """The sentence on screen and the index of its current word (-1 before the first word)."""
-        i = self._captions.index_at(t_s)
+        starts, items = self._captions.snapshot()
+        i = bisect.bisect_right(starts, t_s) - 1
         if i < 0:
             return None
-        item: CaptionItem = self._captions.items[i]
-        nxt = self._captions.starts[i + 1] if i + 1 < len(self._captions.starts) else float("inf")
+        item: CaptionItem = items[i]
+        nxt = starts[i + 1] if i + 1 < len(starts) else float("inf")
         if t_s > min(item.end_s + linger_s, nxt):
             return None
         current = -1
@@ -177,9 +193,10 @@ class Timeline:
 
     def mark_at(self, t_s: float, kind: str) -> Mark | None:
         """The latest mark of `kind` at or before `t_s`."""
-        i = self._marks.index_at(t_s)
+        starts, items = self._marks.snapshot()
+        i = bisect.bisect_right(starts, t_s) - 1
         while i >= 0:
-            m: Mark = self._marks.items[i]
+            m: Mark = items[i]
             if m.kind == kind:
                 return m
             i -= 1
@@ -188,7 +205,7 @@ class Timeline:
     def emphasis_at(self, t_s: float) -> float:
         """0..1: rises over 80 ms into a stressed span and falls over 300 ms after it."""
         best = 0.0
-        for a, b in self._emphasis:
+        for a, b in list(self._emphasis):
             if a - 0.08 <= t_s <= b + 0.3:
                 if t_s < a:
                     v = 1.0 - (a - t_s) / 0.08
@@ -207,8 +224,9 @@ class Timeline:
 
     def clips_from(self, t_s: float) -> list[AudioClip]:
         """Clips still sounding at `t_s` or starting after it, in time order."""
-        i = max(0, self._clips.index_at(t_s))
-        return [c for c in self._clips.items[i:] if c.end_s > t_s]
+        starts, items = self._clips.snapshot()
+        i = max(0, bisect.bisect_right(starts, t_s) - 1)
+        return [c for c in items[i:] if c.end_s > t_s]
 
     # --- audio out -----------------------------------------------------------------------------
     def write_wav(self, path: str | Path, duration_s: float | None = None, chunk_s: float = 10.0) -> None:
