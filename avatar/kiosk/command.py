@@ -67,6 +67,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", default="pyttsx3", help="speech engine (pyttsx3, or fake for tests)")
     parser.add_argument("--interrupt", action="store_true",
                         help="headless: a line arriving while an answer plays cancels it, as at the kiosk")
+    window = parser.add_argument_group("kiosk window (without --headless)")
+    window.add_argument("--windowed", action="store_true", help="run in a window instead of full screen")
+    window.add_argument("--size", default="1280x720", metavar="WxH",
+                        help="window size with --windowed (default 1280x720)")
+    window.add_argument("--fps", type=_positive(int), default=30, help="frames per second to draw (default 30)")
+    window.add_argument("--look", default=None, help="avatar look (default: the script's look)")
+    window.add_argument("--mute", action="store_true", help="no sound: answers as captions only")
+    window.add_argument("--operator-key", default="ctrl+shift+q", metavar="COMBO",
+                        help="key combination that quits the kiosk (default ctrl+shift+q); Esc only "
+                             "stops an answer")
+    window.add_argument("--fullscreen-key", default="ctrl+shift+f", metavar="COMBO",
+                        help="key combination that leaves or enters full screen (default ctrl+shift+f)")
+    window.add_argument("--attract-after", type=_positive(float), default=20.0, metavar="S",
+                        help="quiet seconds before the avatar greets passers-by (default 20)")
+    window.add_argument("--attract-every", type=_positive(float), default=45.0, metavar="S",
+                        help="then greet again every S seconds while nobody asks (default 45)")
+    window.add_argument("--no-attract", action="store_true", help="never greet unprompted")
+    window.add_argument("--max-seconds", type=_positive(float), default=None, help=argparse.SUPPRESS)
 
 
 def config_from_args(args: argparse.Namespace) -> KioskConfig:
@@ -90,7 +108,7 @@ def run(args: argparse.Namespace, *, synthesize: SynthesizeFn | None = None, std
         config = config_from_args(args)
         setup = build_kiosk(config, env=os.environ if env is None else env, logger=log)
         if not args.headless:
-            return _run_windowed(args, setup)
+            return _run_windowed(args, setup, synthesize)
         return _run_headless(args, setup, synthesize, stdin, stdout)
     except AvatarError as exc:
         print(f"avatar kiosk: {exc}", file=sys.stderr)
@@ -100,25 +118,36 @@ def run(args: argparse.Namespace, *, synthesize: SynthesizeFn | None = None, std
             log.removeHandler(stderr_handler)
 
 
-def _run_windowed(args: argparse.Namespace, setup: KioskSetup) -> int:
+def _run_windowed(args: argparse.Namespace, setup: KioskSetup, synthesize: SynthesizeFn | None) -> int:
     try:
         from avatar.kiosk import app  # the windowed kiosk (drawing, keyboard input)
     except ImportError:
         raise UsageError("the windowed kiosk is not available in this build; use --headless") from None
-    return int(app.run(args, setup))
+    synth, voice = _synth_and_voice(args, setup, synthesize)
+    log_file = _open_log(args.log)
+    try:
+        return int(app.run(args, setup, speak=lambda text: synth(text, voice),
+                           warm_up=lambda: _warm_up(setup, synth, voice), log_file=log_file))
+    finally:
+        if log_file is not None:
+            log_file.close()
+
+
+def _synth_and_voice(args: argparse.Namespace, setup: KioskSetup,
+                     synthesize: SynthesizeFn | None) -> tuple[SynthesizeFn, VoiceSettings]:
+    voice = setup.voice
+    if not 80 <= voice.rate_wpm <= 450:
+        raise UsageError(f"--rate {voice.rate_wpm} is out of range; use 80 to 450 words per minute")
+    if synthesize is None:
+        return _engine_synthesize(args.engine, voice)
+    return synthesize, voice
 
 
 def _run_headless(args: argparse.Namespace, setup: KioskSetup, synthesize: SynthesizeFn | None,
                   stdin: TextIO | None, stdout: TextIO | None) -> int:
     from avatar.kiosk.headless import AudioOut, EventWriter, run_headless
 
-    voice = setup.voice
-    if not 80 <= voice.rate_wpm <= 450:
-        raise UsageError(f"--rate {voice.rate_wpm} is out of range; use 80 to 450 words per minute")
-    if synthesize is None:
-        synth, voice = _engine_synthesize(args.engine, voice)
-    else:
-        synth = synthesize
+    synth, voice = _synth_and_voice(args, setup, synthesize)
     try:
         audio = AudioOut(args.audio_out)
     except OSError as exc:

@@ -1,0 +1,524 @@
+"""The full-screen kiosk: visitors type questions, the avatar answers aloud with captions, and greets when idle.
+
+Threads: this one owns the window, the keyboard, the show clock and every timeline; one thread per
+answer streams it from the session into the speech pipeline; the pipeline's thread synthesises
+chunks and hands them back (`Utterance.deliver`). Keys: type and Enter to ask, Esc to stop the answer;
+the operator's combinations (default Ctrl+Shift+Q, Ctrl+Shift+F) quit and toggle full screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterator, TextIO
+
+from avatar.clock import LiveClock
+from avatar.kiosk.answerer import AnswerEvent
+from avatar.kiosk.attract import AttractSchedule, greetings
+from avatar.kiosk.build import DEFAULT_SCRIPT, KioskSetup
+from avatar.kiosk.chunker import chunk_text_stream
+from avatar.kiosk.headless import EventWriter
+from avatar.kiosk.keys import KeyCombo, parse_combo
+from avatar.kiosk.live import Kind, Utterance, silent_speech
+from avatar.kiosk.pipeline import SpeechPipeline, SpokenChunk
+from avatar.kiosk.session import sanitize_question
+from avatar.kiosk.textbox import TextBox
+from avatar.scene_state import LowerThird, SceneState
+from avatar.show import Show, ShowOptions
+from avatar.sound import SoundOut
+from avatar.timeline import Timeline
+from avatar.tts.base import Speech
+
+RATE_HZ = 22050
+STALL_PATIENCE_S = 45.0    # an answer that neither speaks nor ends for this long is given up silently
+NAME_SHOW_S = 8.0          # the speaker's name shows this long at start-up (and during greetings)
+NAME_FADE_S = 0.5
+CURSOR_BLINK_S = 0.53
+ERROR_LOG_EVERY_S = 10.0   # a failure repeating every frame is logged at most this often
+
+
+@dataclass(frozen=True)
+class KioskOptions:
+    """How the kiosk window behaves; `attract_after_s` None turns the attract loop off."""
+
+    size: tuple[int, int] = (1280, 720)
+    fullscreen: bool = True
+    fps: int = 30
+    look: str = "official"
+    quit_key: str = "ctrl+shift+q"
+    fullscreen_key: str = "ctrl+shift+f"
+    attract_after_s: float | None = 20.0
+    attract_every_s: float = 45.0
+    idle_reset_s: float = 60.0
+    max_seconds: float | None = None   # tests and demos: stop by itself after this long
+
+
+@dataclass
+class KioskStats:
+    frames: int = 0
+    questions: int = 0
+    greetings: int = 0
+    resets: int = 0
+    interrupted: int = 0
+    frame_errors: int = 0
+    quit_by_operator: bool = False
+
+
+def _ramp(t: float, a: float, b: float) -> float:
+    return 0.0 if t <= a else 1.0 if t >= b else (t - a) / (b - a)
+
+
+class KioskApp:
+    """The kiosk's window and decisions. `run()` until the operator quits (or `max_seconds`)."""
+
+    def __init__(self, setup: KioskSetup, options: KioskOptions, *, speak: Callable[[str], Speech],
+                 sound: SoundOut, events: EventWriter | None = None,
+                 warm_up: Callable[[], None] | None = None, logger: logging.Logger | None = None) -> None:
+        self.setup = setup
+        self.session = setup.session
+        self.options = options
+        self.sound = sound
+        self.events = events
+        self.warm_up = warm_up
+        self.log = logger or setup.session.log
+        self._synthesize = speak
+        self.quit_key: KeyCombo = parse_combo(options.quit_key)
+        self.fullscreen_key: KeyCombo = parse_combo(options.fullscreen_key)
+        self.fullscreen = options.fullscreen
+        self.box = TextBox(self.session.rules.max_question_chars)
+        self.clock = LiveClock()
+        self.stats = KioskStats()
+        self.state: SceneState | None = None
+        self.current: Utterance | None = None    # written on this thread only; read by the speech thread
+        self.pipeline: SpeechPipeline | None = None
+        self._greetings = greetings(setup.grounding.persona)
+        self._ids = 0
+        self._idle_show = Show(Timeline(), self._show_options())
+        self._shows: dict[int, Show] = {}
+        self._scenes: dict[tuple[int, int], Any] = {}
+        self._running = False
+        now = time.perf_counter()
+        self._last_activity_s = now
+        self._last_typing_s = float("-inf")
+        self._reset_done = True            # nothing to forget before the first visitor
+        self._next_idle_check_s = now
+        self.attract = AttractSchedule(options.attract_after_s, options.attract_every_s, now)
+        self._name_from_s = now + 0.5
+        self._name_until_s = now + NAME_SHOW_S
+        self._last_error_log_s = float("-inf")
+        self._voice_failing = False       # speech thread only
+
+    # --- public API -----------------------------------------------------------------------------------
+    def run(self, on_frame: Callable[["KioskApp", SceneState], None] | None = None) -> KioskStats:
+        """Open the window and serve visitors until the operator quits; `on_frame` is for tests."""
+        import pygame
+
+        t0 = time.perf_counter()
+        self.pipeline = SpeechPipeline(self._speak, on_chunk=self._on_chunk, on_end=self._on_end,
+                                       on_error=self._on_speech_error, logger=self.log)
+        ticker = pygame.time.Clock()
+        self._running = True
+        try:
+            screen = self._open_window()
+            try:
+                self._draw(screen, time.perf_counter())   # the avatar is there at once ...
+                pygame.display.flip()
+            except Exception as exc:  # noqa: BLE001 - the loop below draws again
+                self._failed("kiosk frame", exc, time.perf_counter())
+            if self.warm_up is not None:
+                self.warm_up()                          # ... while the voice and the model client start
+            self.clock.start(0.0)
+            self._note("ready", **self.setup.info())
+            while self._running:
+                now = time.perf_counter()
+                if self.options.max_seconds is not None and now - t0 >= self.options.max_seconds:
+                    break
+                try:
+                    screen = self._step(screen, now)
+                except Exception as exc:  # noqa: BLE001 - the kiosk never dies; it logs and draws on
+                    self._failed("kiosk frame", exc, now)
+                if on_frame is not None and self.state is not None:
+                    on_frame(self, self.state)
+                self.stats.frames += 1
+                ticker.tick(self.options.fps)
+        finally:
+            self._shutdown()
+        return self.stats
+
+    def ask(self, text: str) -> bool:
+        """Ask `text` as if typed and entered: the current answer or greeting stops at once."""
+        clean = sanitize_question(text, self.session.rules.max_question_chars)
+        if not clean.text:
+            return False
+        self.interrupt()
+        now = time.perf_counter()
+        self._activity(now)
+        self._name_until_s = min(self._name_until_s, now)   # the caption needs the room now
+        utterance = self._new_utterance("answer", now)
+        self.stats.questions += 1
+        self._note("question", q=utterance.id, text=clean.text)
+        events = self.session.ask(clean.text)
+        threading.Thread(target=self._stream, args=(utterance.id, events),
+                         name=f"avatar-kiosk-answer-{utterance.id}", daemon=True).start()
+        return True
+
+    def interrupt(self) -> bool:
+        """Stop what is being said now: audio off, answer stream closed, queued chunks dropped."""
+        u = self.current
+        if u is None:
+            return False
+        self.current = None
+        self._shows.pop(u.id, None)
+        self.sound.stop()
+        if u.kind == "answer":
+            self.session.cancel()
+            self.stats.interrupted += 1
+            self._note("answer_end", q=u.id, interrupted=True)
+        else:
+            self._greeting_over(time.perf_counter())
+        if self.pipeline is not None:
+            self.pipeline.drop(u.id)
+        return True
+
+    def greet(self) -> None:
+        """Say the next attract-loop greeting."""
+        now = time.perf_counter()
+        line = self._greetings[self.attract.count % len(self._greetings)]
+        u = self._new_utterance("greeting", now)
+        self.stats.greetings += 1
+        self._note("greeting", q=u.id, text=line)
+        if now >= self._name_until_s + NAME_FADE_S:
+            self._name_from_s = now
+        self._name_until_s = float("inf")
+        assert self.pipeline is not None
+        for index, text in enumerate(chunk_text_stream([line])):
+            self.pipeline.submit(u.id, AnswerEvent("chunk", text=text, index=index, source="greeting"))
+        self.pipeline.submit(u.id, AnswerEvent("answer_end", source="greeting"))
+
+    # --- one frame ------------------------------------------------------------------------------------
+    def _step(self, screen: Any, now: float) -> Any:
+        import pygame
+
+        for event in pygame.event.get():
+            screen = self._handle(event, screen, now)
+            if not self._running:
+                return screen
+        self._advance(now)
+        self._draw(screen, now)
+        pygame.display.flip()
+        return screen
+
+    def _advance(self, now: float) -> None:
+        t = self.clock.time_s()
+        u = self.current
+        if u is not None:
+            u.place_ready(t, now)
+            u.start_due(1.0 / self.options.fps)
+            t = self.clock.time_s()
+            if u.finished(t):
+                self._finished(u, now)
+            elif u.stalled(t, now, STALL_PATIENCE_S):
+                self.log.warning("an answer stopped making progress; dropping it")
+                self.interrupt()
+        if self.current is None and not self.box.text and self.attract.due(now):
+            self.greet()
+        if now >= self._next_idle_check_s:
+            self._next_idle_check_s = now + 1.0
+            self._reset_if_idle(now)
+
+    def _finished(self, u: Utterance, now: float) -> None:
+        self.current = None
+        self._shows.pop(u.id, None)
+        if u.kind == "answer":
+            self._activity(now)   # the quiet time starts when the voice stops
+        else:
+            self._greeting_over(now)
+
+    def _reset_if_idle(self, now: float) -> None:
+        """After `idle_reset_s` without a key or an answer, the next visitor starts fresh."""
+        busy = self.current is not None and self.current.kind == "answer"
+        if busy or self._reset_done or now - self._last_activity_s < self.options.idle_reset_s:
+            return
+        self._reset_done = True
+        had = bool(self.session.history) or bool(self.box.text)
+        self.session.reset()
+        self.box.clear()
+        if had:
+            self.stats.resets += 1
+            self.log.info("conversation reset after %.0f s of inactivity", self.options.idle_reset_s)
+            self._note("reset")
+
+    # --- keyboard -------------------------------------------------------------------------------------
+    def _handle(self, event: Any, screen: Any, now: float) -> Any:
+        import pygame
+
+        if event.type == pygame.QUIT:
+            if not self.fullscreen:   # a window's close button; full screen has none a visitor could use
+                self._quit()
+        elif event.type == pygame.TEXTINPUT:
+            if self.box.insert(event.text):
+                self._typed(now)
+        elif event.type == pygame.KEYDOWN:
+            mod = getattr(event, "mod", 0)
+            if self.quit_key.matches(event.key, mod):
+                self._quit()
+            elif self.fullscreen_key.matches(event.key, mod):
+                self.fullscreen = not self.fullscreen
+                screen = self._set_mode()
+            elif event.key == pygame.K_ESCAPE:
+                self.interrupt()
+                self.box.clear()
+                self._activity(now)
+            elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
+                question = self.box.take()
+                if question:
+                    self.ask(question)
+            elif event.key == pygame.K_BACKSPACE:
+                changed = self.box.delete_word() if mod & (pygame.KMOD_CTRL | pygame.KMOD_ALT) \
+                    else self.box.backspace()
+                if changed:
+                    self._typed(now)
+        return screen
+
+    def _typed(self, now: float) -> None:
+        self._last_typing_s = now
+        self._activity(now)
+        if self.current is not None and self.current.kind == "greeting":
+            self.interrupt()   # a greeting gives way to a visitor at once; an answer waits for Enter
+
+    def _activity(self, now: float) -> None:
+        self._last_activity_s = now
+        self._reset_done = False
+        self.attract.activity(now)
+
+    def _quit(self) -> None:
+        self.stats.quit_by_operator = True
+        self._running = False
+
+    # --- answers and greetings ------------------------------------------------------------------------
+    def _new_utterance(self, kind: Kind, now: float) -> Utterance:
+        self._ids += 1
+        u = Utterance(self._ids, kind, self.clock, self.sound, now)
+        self.current = u
+        return u
+
+    def _greeting_over(self, now: float) -> None:
+        self.attract.greeted(now)
+        self._name_until_s = min(self._name_until_s, now)
+
+    def _stream(self, answer_id: int, events: Iterator[AnswerEvent]) -> None:
+        """Answer thread: hand the session's chunks to the speech pipeline as they stream in."""
+        assert self.pipeline is not None
+        ended = False
+        try:
+            for ev in events:
+                if ev.kind in ("chunk", "answer_end"):
+                    ended = ended or ev.kind == "answer_end"
+                    self.pipeline.submit(answer_id, ev)
+                elif ev.kind == "error":
+                    self._note("error", q=answer_id, kind=ev.text, source=ev.source)  # kind only, never shown
+                elif ev.kind == "answer_source":
+                    self._note("answer_source", q=answer_id, source=ev.source)
+        except Exception as exc:  # noqa: BLE001 - one bad answer must not end the kiosk
+            u = self.current
+            if u is not None and u.id == answer_id:   # a cancelled answer may fail on its way out
+                self.log.error("answer failed unexpectedly (%s)", type(exc).__name__)
+        finally:
+            if not ended:
+                self.pipeline.submit(answer_id, AnswerEvent("answer_end", interrupted=True))
+
+    def _speak(self, text: str) -> Speech:
+        """Speech thread: the voice, or the words alone if the voice fails (never an error aloud)."""
+        try:
+            speech = self._synthesize(text)
+        except Exception as exc:  # noqa: BLE001 - TTSError or worse: show the words, keep talking
+            if not self._voice_failing:   # logged when it starts failing, not once per chunk
+                self._voice_failing = True
+                self.log.warning("speech synthesis failed (%s); showing answers without voice until it "
+                                 "works again", type(exc).__name__)
+            return silent_speech(text, RATE_HZ)
+        if self._voice_failing:
+            self._voice_failing = False
+            self.log.info("speech synthesis works again")
+        if speech.duration_s == 0 and any(ch.isalnum() for ch in text):
+            return silent_speech(text, RATE_HZ)
+        return speech
+
+    def _on_chunk(self, chunk: SpokenChunk) -> None:
+        u = self.current
+        if u is not None and u.id == chunk.answer_id:
+            u.deliver(chunk.speech)
+            if u.kind == "answer":
+                self._note("chunk", q=chunk.answer_id, index=chunk.index, text=chunk.text,
+                           audio_s=round(chunk.speech.duration_s, 3))
+
+    def _on_end(self, answer_id: int, ev: AnswerEvent) -> None:
+        u = self.current
+        if u is not None and u.id == answer_id:
+            u.end()
+            if u.kind == "answer":
+                self._note("answer_end", q=answer_id, source=ev.source, interrupted=ev.interrupted)
+
+    def _on_speech_error(self, answer_id: int, kind: str) -> None:
+        self._note("error", q=answer_id, kind=kind)
+
+    # --- picture --------------------------------------------------------------------------------------
+    def _show_options(self) -> ShowOptions:
+        # Show time is the kiosk's lifetime: a title card or a lower third tied to t = 0 would be wrong.
+        return ShowOptions(title_card=False, lower_third=False)
+
+    def _draw(self, screen: Any, now: float) -> None:
+        t = self.clock.time_s()
+        u = self.current
+        if u is None:
+            show = self._idle_show
+        else:
+            show = self._shows.get(u.id)
+            if show is None:
+                show = self._shows[u.id] = Show(u.timeline, self._show_options())
+        cursor_on = now - self._last_typing_s < CURSOR_BLINK_S or int(now / CURSOR_BLINK_S) % 2 == 0
+        state = show.state_at(t, input_text=self.box.text, cursor_on=cursor_on, hint=self._hint(u))
+        opacity = min(_ramp(now, self._name_from_s, self._name_from_s + NAME_FADE_S),
+                      1.0 - _ramp(now, self._name_until_s, self._name_until_s + NAME_FADE_S))
+        persona = self.setup.grounding.persona
+        if opacity > 0 and persona.speaker:
+            state = replace(state, lower_third=LowerThird(persona.speaker, persona.role, opacity))
+        self.state = state
+        self._scene(screen).draw(screen, state)
+
+    def _hint(self, u: Utterance | None) -> str:
+        if u is not None and u.kind == "answer":
+            if not u.has_spoken():
+                return "One moment\u2026"
+            return "Type a new question at any time \u00b7 Esc stops the answer"
+        if self.box.text:
+            return "Press Enter to ask \u00b7 Esc clears"
+        title = self.setup.grounding.persona.title
+        return f"Ask me about {title}" if title else "Type your question and press Enter"
+
+    def _scene(self, screen: Any) -> Any:
+        from avatar.face.look import get_look
+        from avatar.scene import Scene
+
+        size = screen.get_size()
+        scene = self._scenes.get(size)
+        if scene is None:
+            scene = Scene(size, get_look(self.options.look))
+            scene.prepare(screen)
+            self._scenes[size] = scene
+        return scene
+
+    # --- window and shutdown ----------------------------------------------------------------------------
+    def _open_window(self) -> Any:
+        import pygame
+
+        # SDL would turn Ctrl-C and SIGTERM into a window-close event, which full screen ignores on
+        # purpose; leave the signals to Python so a service manager can still stop the kiosk.
+        os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
+        pygame.display.init()
+        pygame.font.init()
+        speaker = self.setup.grounding.persona.speaker
+        pygame.display.set_caption(f"avatar kiosk \u2014 {speaker}" if speaker else "avatar kiosk")
+        screen = self._set_mode()
+        pygame.key.set_repeat(400, 40)     # held Backspace keeps deleting
+        pygame.key.start_text_input()
+        return screen
+
+    def _set_mode(self) -> Any:
+        import pygame
+
+        if self.fullscreen:
+            screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
+        else:
+            screen = pygame.display.set_mode(self.options.size)
+        pygame.mouse.set_visible(not self.fullscreen)
+        return screen
+
+    def _shutdown(self) -> None:
+        import pygame
+
+        for step in (self.interrupt, self.session.cancel, self.sound.stop):
+            try:
+                step()
+            except Exception as exc:  # noqa: BLE001 - shutting down: keep closing the rest
+                self.log.debug("shutdown step failed (%s)", type(exc).__name__)
+        if self.pipeline is not None:
+            self.pipeline.close(timeout_s=2.0)
+        self._note("exit", questions=self.stats.questions)
+        try:
+            pygame.key.stop_text_input()
+        except pygame.error:
+            pass
+        pygame.display.quit()
+
+    def _failed(self, what: str, exc: BaseException, now: float) -> None:
+        self.stats.frame_errors += 1
+        if now - self._last_error_log_s >= ERROR_LOG_EVERY_S:
+            self._last_error_log_s = now
+            self.log.error("%s failed (%s); carrying on", what, type(exc).__name__)
+
+    def _note(self, event: str, **fields: Any) -> None:
+        if self.events is not None:
+            self.events.emit(event, to_stdout=False, **fields)
+
+
+# --- command glue -----------------------------------------------------------------------------------------
+
+def options_from_args(args: argparse.Namespace) -> KioskOptions:
+    """The window options of `avatar kiosk`, with the script's look when --look is not given."""
+    from avatar.errors import UsageError
+    from avatar.script import load_script
+
+    look = getattr(args, "look", None)
+    if not look:
+        look = load_script(args.script or DEFAULT_SCRIPT).meta.look or "official"
+    size_text = getattr(args, "size", "1280x720")
+    try:
+        w, h = (int(v) for v in size_text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--size '{size_text}' is not WIDTHxHEIGHT, e.g. 1280x720") from None
+    if w < 160 or h < 120 or w > 7680 or h > 4320:
+        raise UsageError(f"--size {w}x{h} is out of range; use between 160x120 and 7680x4320")
+    if not 5 <= args.fps <= 120:
+        raise UsageError(f"--fps {args.fps} is out of range; use 5 to 120")
+    for combo in (args.operator_key, args.fullscreen_key):
+        parse_combo(combo)   # a bad combination is a usage error before any window opens
+    return KioskOptions(
+        size=(w, h), fullscreen=not args.windowed, fps=args.fps, look=look,
+        quit_key=args.operator_key, fullscreen_key=args.fullscreen_key,
+        attract_after_s=None if args.no_attract else args.attract_after, attract_every_s=args.attract_every,
+        idle_reset_s=args.idle_reset, max_seconds=args.max_seconds)
+
+
+def run(args: argparse.Namespace, setup: KioskSetup, *, speak: Callable[[str], Speech] | None = None,
+        sound: SoundOut | None = None, warm_up: Callable[[], None] | None = None,
+        log_file: TextIO | None = None, on_frame: Callable[[KioskApp, SceneState], None] | None = None) -> int:
+    """Run the windowed kiosk for `avatar kiosk`; returns the exit code. Keywords let tests inject parts."""
+    from avatar.face.look import get_look
+    from avatar.sound import open_sound
+
+    options = options_from_args(args)
+    get_look(options.look)   # an unknown look, too
+    if speak is None:
+        from avatar.kiosk.command import _engine_synthesize
+
+        synth, voice = _engine_synthesize(args.engine, setup.voice)
+        speak = lambda text: synth(text, voice)  # noqa: E731 - a one-line binding
+    own_sound = sound is None
+    if sound is None:
+        sound = open_sound(RATE_HZ, enabled=not args.mute)
+        if sound.silent and not args.mute:
+            setup.session.log.warning("no sound device found; answers are shown as captions only")
+    events = EventWriter(io.StringIO(), log_file=log_file) if log_file is not None else None
+    app = KioskApp(setup, options, speak=speak, sound=sound, events=events, warm_up=warm_up)
+    try:
+        app.run(on_frame)
+    finally:
+        if own_sound:
+            sound.close()
+    return 0

@@ -1,0 +1,107 @@
+"""One spoken answer (or greeting) on a timeline that grows while it plays: chunks are placed as they arrive.
+
+The kiosk keeps one show clock for its whole life, so idle life never jumps; each utterance gets a
+fresh Timeline whose times are on that clock. The speech thread only hands finished speech over
+(`deliver`); the UI thread places it (`place_ready`), starts its clips and reads it, so the timeline
+is never written and read at once.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Literal
+
+from avatar.audio import Audio
+from avatar.build import place_speech
+from avatar.clock import LiveClock
+from avatar.player import ClipScheduler
+from avatar.sound import SoundOut
+from avatar.timeline import Timeline
+from avatar.tts.base import Speech, WordTiming
+
+SILENT_ENGINE = "silent"   # `Speech.engine` of a caption-only stand-in for a chunk the voice failed on
+START_MARGIN_S = 0.12      # a chunk is placed this far after "now" so its clip is started on time
+CHUNK_GAP_S = 0.06         # breath between chunks that arrive before the previous one ended
+CAPTION_HOLD_S = 0.5       # the last caption stays this long after the voice stops
+FAILED_WORD_S = 0.33       # how long each word of a chunk the voice could not speak stays on screen
+
+Kind = Literal["answer", "greeting"]
+
+
+def silent_speech(text: str, rate_hz: int = 22050) -> Speech:
+    """A caption-only stand-in for a chunk the voice could not speak (shown, never heard)."""
+    tokens = list(re.finditer(r"\S+", text))
+    words = tuple(WordTiming(m.group(0), i * FAILED_WORD_S, (i + 1) * FAILED_WORD_S, m.start(), m.end())
+                  for i, m in enumerate(tokens))
+    return Speech(text, Audio.silence(max(1, len(tokens)) * FAILED_WORD_S + 0.2, rate_hz), words,
+                  engine=SILENT_ENGINE)
+
+
+@dataclass
+class Utterance:
+    """An answer or greeting being spoken; create it on the UI thread, `deliver` from any thread."""
+
+    id: int
+    kind: Kind
+    clock: LiveClock
+    sound: SoundOut
+    created_wall_s: float
+    timeline: Timeline = field(default_factory=Timeline)
+    ended: threading.Event = field(default_factory=threading.Event)   # no more chunks will come
+    clip_starts: list[tuple[float, float]] = field(default_factory=list)  # (scheduled t, actual t)
+    chunks_placed: int = 0
+    last_progress_wall_s: float = 0.0
+    _inbox: "queue.SimpleQueue[Speech]" = field(default_factory=queue.SimpleQueue)
+
+    def __post_init__(self) -> None:
+        self.scheduler = ClipScheduler(self.timeline, self.clock, self.sound, log=self.clip_starts)
+        self.last_progress_wall_s = self.created_wall_s
+
+    # --- any thread -----------------------------------------------------------------------------
+    def deliver(self, speech: Speech) -> None:
+        """A chunk's speech is ready (called on the speech thread)."""
+        self._inbox.put(speech)
+
+    def end(self) -> None:
+        """Every chunk has been delivered (or the answer stopped)."""
+        self.ended.set()
+
+    # --- UI thread ------------------------------------------------------------------------------
+    def place_ready(self, now_t: float, now_wall_s: float) -> int:
+        """Put delivered chunks on the timeline, back to back but never in the past; returns how many."""
+        placed = 0
+        while True:
+            try:
+                speech = self._inbox.get_nowait()
+            except queue.Empty:
+                return placed
+            tl = self.timeline
+            if speech.audio.rate_hz != tl.rate_hz:
+                speech = Speech(speech.text, speech.audio.resampled(tl.rate_hz), speech.words,
+                                speech.phonemes, speech.engine)
+            start = now_t + START_MARGIN_S
+            if self.chunks_placed:
+                start = max(start, tl.end_s + CHUNK_GAP_S)
+            place_speech(tl, speech, start, silent=speech.engine == SILENT_ENGINE)
+            self.chunks_placed += 1
+            self.last_progress_wall_s = now_wall_s
+            placed += 1
+
+    def start_due(self, frame_s: float) -> None:
+        """Start the clips due before the next frame (the show clock then follows their audio)."""
+        self.scheduler.start_due(frame_s)
+
+    def has_spoken(self) -> bool:
+        return self.chunks_placed > 0
+
+    def finished(self, now_t: float) -> bool:
+        """All chunks arrived and were spoken, and the last caption had its moment."""
+        return self.ended.is_set() and self._inbox.empty() and now_t >= self.timeline.end_s + CAPTION_HOLD_S
+
+    def stalled(self, now_t: float, now_wall_s: float, patience_s: float) -> bool:
+        """Nothing new for `patience_s` and nothing left to say: the answer is stuck somewhere."""
+        return (not self.ended.is_set() and now_t >= self.timeline.end_s
+                and now_wall_s - self.last_progress_wall_s >= patience_s)
