@@ -125,15 +125,17 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True)
 # --- commands --------------------------------------------------------------------------------------
 
 def cmd_play(args: argparse.Namespace) -> int:
-    from avatar.player import Player
-    from avatar.scene import Scene
-    from avatar.sound import open_sound
-
     t0 = time.perf_counter()
     size = _parse_window_size(args.size)
     if not 1 <= args.fps <= 240:
         raise UsageError(f"--fps {args.fps} is out of range; use 1 to 240 frames per second (e.g. 60)")
     tl, look, show = _load_show(args, background=True)
+    # pygame is imported once the speech is known to be good (a bad script fails at once), while
+    # the speech is being synthesised in the background.
+    from avatar.player import Player
+    from avatar.scene import Scene
+    from avatar.sound import open_sound
+
     sound = open_sound(tl.rate_hz, enabled=not args.mute)
     if sound.silent and not args.mute:
         _say("no sound device found; playing silently on the wall clock")
@@ -141,8 +143,8 @@ def cmd_play(args: argparse.Namespace) -> int:
                     size=size, fullscreen=args.fullscreen, fps=args.fps,
                     title=tl.title or "avatar")
     stats = player.run(max_wall_s=args.max_seconds, t0_wall=t0)
-    for failure in tl.failures[:1]:
-        _say(f"some sentences were shown without voice: {failure}")
+    if tl.failures:  # the cause was logged when it happened; this says how much it touched
+        _say(f"{len(tl.failures)} of {len(tl.captions)} sentences were shown without voice (captions only)")
     if args.stats:
         print(f"frames={stats.frames} wall_s={stats.wall_s:.2f} show_end_s={stats.show_end_s:.2f} "
               f"max_sync_error_ms={stats.max_sync_error_s * 1000:.1f} "
@@ -226,8 +228,8 @@ def cmd_record(args: argparse.Namespace) -> int:
         write_track(whole_mouth_track(tl), args.cues, "json", result.output.name)
     if args.thumbnail:
         _write_thumbnail(Path(args.thumbnail), scene, show, size)
-    for failure in tl.failures[:1]:
-        _say(f"some sentences were recorded without voice: {failure}")
+    if tl.failures:  # the cause was logged when it happened; this says how much it touched
+        _say(f"{len(tl.failures)} of {len(tl.captions)} sentences were recorded without voice (captions only)")
     return 0
 
 
@@ -393,20 +395,36 @@ def build_parser(config: "Config | None" = None) -> argparse.ArgumentParser:
     if config is not None:
         for name, p in sub.choices.items():
             p.set_defaults(**config.defaults_for(name))
-            p.set_defaults(config=config)
+            p.set_defaults(app_config=config)
     return parser
 
 
 def _add_optional_commands(sub) -> None:
     """Subcommands that live in their own packages."""
     try:
-        from avatar.kiosk.command import add_arguments as kiosk_args, run as kiosk_run
+        from avatar.kiosk.command import add_arguments as kiosk_args
     except ImportError:
         pass
     else:
         p = sub.add_parser("kiosk", help="answer visitors' questions live (full screen or --headless)")
         kiosk_args(p)
-        p.set_defaults(func=kiosk_run)
+        p.set_defaults(func=_run_kiosk)
+
+
+def _run_kiosk(args: argparse.Namespace) -> int:
+    """The kiosk, with the API key of the config file's [kiosk] section when $OPENAI_API_KEY is unset.
+
+    The key goes only into the environment mapping handed to the kiosk (never into os.environ, so no
+    child process inherits it) and is never printed."""
+    from avatar.config import Config
+    from avatar.kiosk.command import run
+
+    config = getattr(args, "config", None)
+    env = dict(os.environ)
+    key = config.api_key if isinstance(config, Config) else None
+    if key and not env.get("OPENAI_API_KEY", "").strip():
+        env["OPENAI_API_KEY"] = key
+    return run(args, env=env)
 
 
 def _sigterm_as_interrupt() -> None:

@@ -74,3 +74,26 @@ def test_config_is_found_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     bad.write_bytes("[look]\nname = 'caf\xe9'\n".encode("latin-1"))
     with pytest.raises(ConfigError, match="UTF-8"):
         load_config(bad)
+
+
+def test_kiosk_takes_its_key_from_the_config_file_and_never_prints_it(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from llm_server import FakeLLMServer
+
+    root = Path(__file__).resolve().parent.parent
+    with FakeLLMServer() as server:
+        cfg = tmp_path / "avatar.toml"
+        cfg.write_text(f'[kiosk]\nbase_url = "{server.base_url}"\napi_key = "sk-SECRET-from-config"\n'
+                       "first_token_timeout = 5\n", "utf-8")
+        env = {k: v for k, v in __import__("os").environ.items() if not k.startswith("OPENAI_")}
+        env.update(SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(root))
+        proc = subprocess.run([sys.executable, "-m", "avatar", "--config", str(cfg), "kiosk", "--headless",
+                               "--engine", "fake"], input="What is UNCTAD eWeek?\n", capture_output=True,
+                              text=True, timeout=120, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert '"source": "llm"' in proc.stdout
+        assert "SECRET" not in proc.stdout + proc.stderr
+        auths = [r["headers"].get("authorization", "") for r in server.requests]
+        assert any("sk-SECRET-from-config" in a for a in auths), "the key went to the server"

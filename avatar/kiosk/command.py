@@ -106,7 +106,11 @@ def run(args: argparse.Namespace, *, synthesize: SynthesizeFn | None = None, std
     stderr_handler = _ensure_stderr_logging(log)
     try:
         config = config_from_args(args)
-        setup = build_kiosk(config, env=os.environ if env is None else env, logger=log)
+        env = dict(os.environ if env is None else env)
+        app_config = getattr(args, "app_config", None)
+        if app_config is not None and app_config.api_key and not env.get("OPENAI_API_KEY"):
+            env["OPENAI_API_KEY"] = app_config.api_key  # the config file's [kiosk] api_key
+        setup = build_kiosk(config, env=env, logger=log)
         if not args.headless:
             return _run_windowed(args, setup, synthesize)
         return _run_headless(args, setup, synthesize, stdin, stdout)
