@@ -44,7 +44,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL, help=f"chat model name (default {DEFAULT_MODEL})")
     parser.add_argument("--base-url", default=None, metavar="URL",
                         help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (default: "
-                             "$OPENAI_BASE_URL, else OpenAI). The key comes from $OPENAI_API_KEY; "
+                             "$OPENAI_BASE_URL, else OpenAI). The key comes from $OPENAI_API_KEY "
+                             "or the config file's [kiosk] api_key; "
                              "with neither, the kiosk answers offline")
     parser.add_argument("--connect-timeout", type=_positive(float), default=3.0, metavar="S",
                         help="seconds to connect to the model server (default 3)")
