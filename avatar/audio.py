@@ -104,8 +104,14 @@ def load(path: str | os.PathLike[str], rate_hz: int | None = 22050) -> Audio:
     except subprocess.TimeoutExpired as exc:
         raise EncodeError(f"decoding {p} took too long") from exc
     samples = np.frombuffer(proc.stdout, dtype="<f4")
+    if proc.returncode == 0 and len(samples) == 0:
+        raise AudioInputError(f"{p} holds no sound (0 samples; the file may be cut short); "
+                              "give a WAV, MP3, OGG or FLAC recording")
     if proc.returncode != 0 or len(samples) == 0:
         first = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["no audio decoded"])[-1]
         raise AudioInputError(
             f"{p} is not a readable audio file ({first.strip()[:120]}); give a WAV, MP3, OGG or FLAC recording")
+    if not np.isfinite(samples).all():
+        # A float WAV can carry NaN or infinity; they would poison every frame they touch.
+        samples = np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)
     return Audio(np.ascontiguousarray(samples, dtype=np.float32), rate_hz)

@@ -25,6 +25,9 @@ LEAD_IN_S = 0.3            # silence before the first word
 PARAGRAPH_GAP_S = 0.35     # extra breath between paragraphs (espeak already ends sentences with a pause)
 FAILED_WORD_S = 0.33       # how long a sentence the voice could not speak stays on screen, per word
 MAX_CLIP_S = 8.0           # recorded audio is cut into clips this long at most, at quiet points
+# After this many sentences in a row fail, the voice is not asked again for this speech: an engine
+# that hangs costs its timeout per sentence, and the rest of the speech should not wait for it.
+MAX_FAILURES_IN_A_ROW = 3
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,7 @@ def build_script_timeline(script: Script, voice: Voice, *, options: BuildOptions
     t = options.lead_in_s
     last_paragraph: int | None = None
     logged = False
+    in_a_row = 0
     try:
         for seg in script.segments:
             if isinstance(seg, Pause):
@@ -94,12 +98,17 @@ def build_script_timeline(script: Script, voice: Voice, *, options: BuildOptions
                 last_paragraph = seg.paragraph
                 silent = False
                 try:
+                    if in_a_row >= MAX_FAILURES_IN_A_ROW:
+                        raise TTSError("the voice was given up after it failed "
+                                       f"{MAX_FAILURES_IN_A_ROW} sentences in a row")
                     speech = voice.synthesize(seg.text)
+                    in_a_row = 0
                 except TTSError as exc:
                     if not logged:
                         log.warning("the voice failed (%s); sentences it cannot speak are shown as "
                                     "captions only", exc)
                         logged = True
+                    in_a_row += 1
                     tl.failures.append(f"line {seg.line}: {exc}")
                     speech, silent = _silent_speech(seg.text, tl.rate_hz), True
                 if speech.audio.rate_hz != tl.rate_hz:
@@ -131,6 +140,8 @@ def start_script_timeline(script: Script, voice: Voice, options: BuildOptions = 
         try:
             build_script_timeline(script, voice, options=options, timeline=tl)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller through the timeline
+            log.error("building the speech stopped: %s", exc if isinstance(exc, AvatarError)
+                      else f"unexpected {type(exc).__name__}: {exc}")
             errors.append(exc)
             tl.failures.append(str(exc))
             tl.finish()

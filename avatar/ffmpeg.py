@@ -114,6 +114,7 @@ class VideoEncoder:
         self._writer: threading.Thread | None = None
         self._write_error: BaseException | None = None
         self._frames_written = 0
+        self._aborted = False
 
     # -- the command ------------------------------------------------------------------------------
 
@@ -217,14 +218,27 @@ class VideoEncoder:
 
     def abort(self) -> None:
         """Stop ffmpeg at once and free everything; safe to call at any time, more than once."""
+        if self._aborted:
+            return
+        self._aborted = True
         proc = self._proc
         if proc is not None and proc.returncode is None:
             proc.kill()
             proc.wait()
         if self._writer is not None and self._writer.is_alive():
-            # The writer drains the queue once its pipe is broken, so these puts cannot hang.
-            self._todo.put(_STOP)
-            self._writer.join()
+            # The frames still queued are not wanted any more. A KeyboardInterrupt (Ctrl-C, SIGTERM)
+            # landing inside a queue operation can lose the writer's wake-up, so it is never waited
+            # for long: it is a daemon thread, and ffmpeg, whose pipe it writes to, is dead already.
+            try:
+                while True:
+                    self._todo.get_nowait()
+            except queue.Empty:
+                pass
+            try:
+                self._todo.put_nowait(_STOP)
+            except queue.Full:
+                pass
+            self._writer.join(timeout=0.5)
         self._close_stdin()
         if self._stderr is not None:
             self._stderr.close()

@@ -100,8 +100,11 @@ def check_output_path(output: str | os.PathLike[str], *, overwrite: bool = False
     """The output as an absolute path, or OutputPathError naming the problem and its fix."""
     path = Path(output).expanduser().absolute()
     if suffixes is not None and path.suffix.lower() not in suffixes:
-        raise OutputPathError(f"{path.name}: the video is written as MP4; end the name with "
-                              f"{' or '.join(suffixes)} (e.g. {path.stem or 'talk'}.mp4)")
+        if suffixes == VIDEO_SUFFIXES:
+            raise OutputPathError(f"{path.name}: the video is written as MP4; end the name with "
+                                  f"{' or '.join(suffixes)} (e.g. {path.stem or 'talk'}.mp4)")
+        raise OutputPathError(f"{path.name}: end the name with {' or '.join(suffixes)} "
+                              f"(e.g. {path.stem or 'out'}{suffixes[0]})")
     folder = path.parent
     if not folder.exists():
         raise OutputPathError(f"folder {folder} does not exist; create it first (mkdir -p {folder})")
@@ -113,7 +116,24 @@ def check_output_path(output: str | os.PathLike[str], *, overwrite: bool = False
         raise OutputPathError(f"{path} exists already; pass --overwrite to replace it or choose another name")
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputPathError(f"folder {folder} is not writable; choose another folder or fix its permissions")
+    _probe_folder(folder)
     return path
+
+
+def _probe_folder(folder: Path) -> None:
+    """Create and delete a hidden file: the only sure test of a folder (root ignores permission bits,
+    and read-only mounts and /proc pass os.access), made now rather than after minutes of work."""
+    probe = folder / f".avatar-probe-{secrets.token_hex(4)}"
+    try:
+        with open(probe, "xb"):
+            pass
+    except OSError as exc:
+        raise OutputPathError(f"cannot write in folder {folder} ({exc.strerror or exc}); "
+                              f"choose another folder or fix its permissions") from None
+    try:
+        probe.unlink()
+    except OSError:
+        pass
 
 
 def _check_audio(audio: Path) -> None:

@@ -13,6 +13,8 @@ Headings (`# ...`) and HTML comments are not spoken; Markdown links read as thei
 
 from __future__ import annotations
 
+import bisect
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -22,6 +24,12 @@ from avatar.errors import ScriptError
 from avatar.face.state import EXPRESSIONS
 
 MAX_PAUSE_S = 60.0
+# 2 MB of text is some 30 hours of speech: a bigger file is almost surely the wrong file (a log, a
+# book, a data dump), so it is refused at once instead of being synthesised for days.
+MAX_SCRIPT_BYTES = 2_000_000
+# A "sentence" longer than this (a run-on line, text without full stops) is cut at a clause or word
+# boundary, so speech, captions and parsing all stay bounded.
+MAX_SENTENCE_CHARS = 600
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tga")
 _FRONT_KEYS: dict[str, type | tuple[type, ...]] = {
     "title": str, "speaker": str, "role": str, "voice": str, "rate": int, "language": str,
@@ -110,13 +118,26 @@ def load_script(path: str | Path) -> Script:
     if p.is_dir():
         raise ScriptError(f"{p} is a folder; give the path of a speech script file (.md or .txt)")
     try:
-        data = p.read_bytes()
+        with open(p, "rb") as fh:
+            # One byte over the limit is enough to refuse a huge file (a video given by mistake)
+            # without reading all of it into memory.
+            data = fh.read(MAX_SCRIPT_BYTES + 1)
+            if len(data) > MAX_SCRIPT_BYTES:
+                size = max(len(data), os.fstat(fh.fileno()).st_size)  # a pipe has no size: what was read
+                raise ScriptError(_too_big(size), path=str(p))
     except OSError as exc:
         raise ScriptError(f"cannot read {p}: {exc.strerror}") from exc
     return parse_script(decode_script_bytes(data, str(p)), path=str(p), base_dir=str(p.parent))
 
 
+def _too_big(size_bytes: int) -> str:
+    return (f"the file is {size_bytes / 1e6:.1f} MB; a speech script may be at most {MAX_SCRIPT_BYTES / 1e6:g} MB "
+            "(about 30 hours of speech): is it the right file? Split a longer text into several scripts")
+
+
 def decode_script_bytes(data: bytes, path: str | None = None) -> str:
+    if len(data) > MAX_SCRIPT_BYTES:
+        raise ScriptError(_too_big(len(data)), path=path)
     if b"\x00" in data[:4096]:
         raise ScriptError("this is a binary file, not a speech script; save the speech as UTF-8 text",
                           path=path)
@@ -135,8 +156,11 @@ def parse_script(text: str, *, path: str | None = None, base_dir: str = ".") -> 
     meta, body_start = _front_matter(lines, path)
     segments = _Body(lines, body_start, path, base_dir).parse()
     if not any(isinstance(s, Sentence) for s in segments):
-        raise ScriptError("the script has nothing to say (no sentences); write the speech text below "
-                          "the front matter", path=path, line=max(1, body_start + 1))
+        if not text.strip():
+            raise ScriptError("the script is empty, nothing to say; write the speech as sentences of text",
+                              path=path, line=1)
+        raise ScriptError("the script has nothing to say (only directives, headings or comments); write "
+                          "the speech as sentences of text", path=path, line=max(1, body_start + 1))
     return Script(meta, tuple(segments), path, base_dir)
 
 
@@ -182,7 +206,76 @@ _PAUSE_VALUE = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|ms)?$")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9À-ÖØ-Þ\u4e00-\u9fff])")
 _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|No|vs|etc|e\.g|i\.e|Jan|Feb|Mar|Apr|Jun|Jul|Aug|"
                      r"Sep|Sept|Oct|Nov|Dec|U\.S|U\.N)\.)$")
-_EMPH = re.compile(r"(\*\*|__|\*|_)(?=\S)(.+?)(?<=\S)\1")
+# The emphasised words may not hold * or _ themselves: that keeps the search linear on text with
+# many unmatched markers (nested ***x*** is found in a second pass).
+_EMPH = re.compile(r"(\*\*|__|\*|_)(?=\S)([^*_]+?)(?<=\S)\1")
+_CLAUSE_END = re.compile(r"[,;:]\s|\s[–—-]\s|[，；：、。！？]")
+# Leading bytes of the image formats pygame reads; TGA has no signature and is let through.
+_IMAGE_MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
+
+
+def _looks_like_image(path: Path) -> bool:
+    """True if the file starts like an image (a text file renamed .png is caught here, not on stage)."""
+    if path.suffix.lower() == ".tga":
+        return True
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    return head.startswith(_IMAGE_MAGIC) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+
+
+def _split_long(sentence: str, limit: int = MAX_SENTENCE_CHARS) -> list[str]:
+    """A too-long sentence as pieces of at most `limit` characters, cut after a clause where one is near."""
+    pieces: list[str] = []
+    while len(sentence) > limit:
+        window = sentence[:limit]
+        cut = max((m.end() for m in _CLAUSE_END.finditer(window)), default=0)
+        if cut < limit // 3:
+            cut = window.rfind(" ")
+        if cut < limit // 3:
+            cut = limit  # no space at all (a long run of CJK text or a pasted blob): cut hard
+        pieces.append(sentence[:cut].strip())
+        sentence = sentence[cut:].strip()
+    pieces.append(sentence)
+    return pieces
+
+
+def _strip_emphasis(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """Text without Markdown emphasis markers, and the (start, end) spans they marked, in one pass per level."""
+    spans: list[tuple[int, int]] = []
+    for _ in range(3):  # nesting deeper than ***bold italic*** is not something people write
+        matches = list(_EMPH.finditer(text))
+        if not matches:
+            break
+        out: list[str] = []
+        moved: list[tuple[int, int, int, int]] = []  # (match start, match end, marker length, removed before)
+        pos = removed = 0
+        new: list[tuple[int, int]] = []
+        for m in matches:
+            mark, inner = len(m.group(1)), m.group(2)
+            out += [text[pos:m.start()], inner]
+            new.append((m.start() - removed, m.start() - removed + len(inner)))
+            moved.append((m.start(), m.end(), mark, removed))
+            removed += 2 * mark
+            pos = m.end()
+        out.append(text[pos:])
+        text = "".join(out)
+        starts = [m[0] for m in moved]
+        spans = [(_shifted(a, starts, moved), _shifted(b, starts, moved)) for a, b in spans] + new
+    return text, sorted(set(spans))
+
+
+def _shifted(offset: int, starts: list[int], moved: list[tuple[int, int, int, int]]) -> int:
+    """Where `offset` lands once the markers of `moved` (which start at `starts`) are taken out."""
+    i = bisect.bisect_right(starts, offset) - 1
+    if i < 0:
+        return offset
+    start, end, mark, removed = moved[i]
+    if offset >= end:
+        return offset - removed - 2 * mark
+    return offset - removed - min(mark, offset - start)
 
 
 class _Body:
@@ -266,12 +359,14 @@ class _Body:
         out: list[str] = []
         start = 0
         for m in _SENTENCE_END.finditer(text):
-            candidate = text[start:m.start()].rstrip("\"'”’)")
+            # Only the sentence's tail can hold an abbreviation; looking at the whole sentence would
+            # make a line of many "Dr." quadratic.
+            candidate = text[max(start, m.start() - 24):m.start()].rstrip("\"'”’)")
             if _ABBREV.search(candidate):
                 continue
-            out.append(text[start:m.start()].strip())
+            out.extend(_split_long(text[start:m.start()].strip()))
             start = m.end()
-        out.append(text[start:].strip())
+        out.extend(_split_long(text[start:].strip()))
         return out
 
     def directive(self, inner: str, lineno: int, col: int) -> None:
@@ -315,7 +410,7 @@ class _Body:
         if not p.is_file():
             raise self.err(f"slide image not found: {p} (paths are relative to the script's folder)",
                            lineno, col)
-        if p.suffix.lower() not in IMAGE_SUFFIXES:
+        if p.suffix.lower() not in IMAGE_SUFFIXES or not _looks_like_image(p):
             raise self.err(f"slide {p.name} is not an image; use PNG or JPEG", lineno, col)
         return str(p.resolve())
 
@@ -334,16 +429,8 @@ class _Body:
         inside = [(o - start, c) for o, c in self.marks if start < o <= end]
         self.marks = [(o, c) for o, c in self.marks if o > end]
         self.segments.extend(before)
-        emphasis: list[tuple[int, int]] = []
-        plain = text
         # strip Markdown emphasis markers, remembering where the stressed words are
-        while True:
-            m = _EMPH.search(plain)
-            if not m:
-                break
-            inner = m.group(2)
-            plain = plain[:m.start()] + inner + plain[m.end():]
-            emphasis.append((m.start(), m.start() + len(inner)))
+        plain, emphasis = _strip_emphasis(text)
         if not re.search(r"\w", plain):
             self.segments.extend(c for _, c in inside)
             return

@@ -5,7 +5,9 @@ Used by the kiosk tests and by the benchmark/soak scripts:
     python tests/llm_server.py --port 8765 --first-token-s 0.3 --tokens-per-s 40 [--mode normal]
 
 Modes: normal, error500, hang (accepts, never answers), bad_json (garbage mid-stream), cut (connection
-dropped half way), rate_limit (HTTP 429). `first_token_s` makes any streaming mode slow to start.
+dropped half way), rate_limit (HTTP 429), slow (stops for `slow_gap_s` half way, then goes on).
+`first_token_s` makes any streaming mode slow to start. `mode_for(call_number)` picks a mode per
+request instead (see `rotating_failures`; `--fail-every 10` fails every tenth call, rotating modes).
 """
 
 from __future__ import annotations
@@ -18,11 +20,21 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Callable, Sequence
 
-MODES = ("normal", "error500", "hang", "bad_json", "cut", "rate_limit")
+MODES = ("normal", "error500", "hang", "bad_json", "cut", "rate_limit", "slow")
+FAILURE_MODES = tuple(m for m in MODES if m != "normal")
 DEFAULT_REPLY = ("Thank you for asking, that is a great question. The fourth Global Digital Economy "
                  "Conference will be held in Beijing next summer. We would be delighted to welcome you there.")
+
+
+def rotating_failures(every: int, modes: Sequence[str] = FAILURE_MODES) -> Callable[[int], str]:
+    """A `mode_for`: call n (0-based) fails when (n + 1) is a multiple of `every`, cycling through `modes`."""
+    def mode_for(n: int) -> str:
+        if every <= 0 or (n + 1) % every:
+            return "normal"
+        return modes[((n + 1) // every - 1) % len(modes)]
+    return mode_for
 
 
 def split_tokens(text: str) -> list[str]:
@@ -48,10 +60,18 @@ class FakeLLMServer:
     """
 
     def __init__(self, *, mode: str = "normal", reply: str = DEFAULT_REPLY, first_token_s: float = 0.0,
-                 tokens_per_s: float = 0.0, port: int = 0, model: str = "fake-model") -> None:
+                 tokens_per_s: float = 0.0, port: int = 0, model: str = "fake-model",
+                 mode_for: Callable[[int], str] | None = None, slow_gap_s: float = 2.0,
+                 keep_requests: bool = True) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
         self.mode = mode
+        self.mode_for = mode_for      # call number -> mode; overrides `mode` when set
+        self.slow_gap_s = slow_gap_s  # how long "slow" stops half way
+        self.keep_requests = keep_requests  # a long soak does not need every request kept
+        self.calls = 0                # chat requests so far
+        self.modes_used: dict[str, int] = {}
+        self._calls_lock = threading.Lock()
         self.reply = reply
         self.first_token_s = first_token_s
         self.tokens_per_s = tokens_per_s
@@ -112,12 +132,17 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                 body = json.loads(raw or b"{}")
             except json.JSONDecodeError:
                 body = {}
-            server.requests.append({"path": self.path, "body": body,
-                                    "headers": {k.lower(): v for k, v in self.headers.items()}})
+            if server.keep_requests:
+                server.requests.append({"path": self.path, "body": body,
+                                        "headers": {k.lower(): v for k, v in self.headers.items()}})
             if not self.path.rstrip("/").endswith("/chat/completions"):
                 self._json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
                 return
-            mode = server.mode
+            with server._calls_lock:
+                call = server.calls
+                server.calls += 1
+                mode = server.mode_for(call) if server.mode_for is not None else server.mode
+                server.modes_used[mode] = server.modes_used.get(mode, 0) + 1
             if mode == "hang":
                 server.wait(60.0)
                 self.close_connection = True
@@ -178,6 +203,8 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                         self.close_connection = True
                         self.connection.shutdown(socket.SHUT_RDWR)
                         return
+                    if mode == "slow" and i == len(tokens) // 2 and server.wait(server.slow_gap_s):
+                        return
                     if mode == "bad_json" and i == len(tokens) // 2:
                         self._event('{"id": "chatcmpl-fake", "choices": [{"delta": {"content": "oops"')
                     self._event(_delta(model, {"content": tok}))
@@ -210,9 +237,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens-per-s", type=float, default=0.0, help="token rate (0 = as fast as possible)")
     parser.add_argument("--reply", default=DEFAULT_REPLY, help="the answer text to stream")
     parser.add_argument("--exit-after-s", type=float, default=0.0, help="stop by itself after this long (0 = never)")
+    parser.add_argument("--fail-every", type=int, default=0, metavar="N",
+                        help="fail every Nth call, rotating through the failure modes (0 = never)")
+    parser.add_argument("--fail-modes", default=",".join(FAILURE_MODES),
+                        help=f"comma-separated modes for --fail-every (default {','.join(FAILURE_MODES)})")
+    parser.add_argument("--slow-gap-s", type=float, default=2.0, help="how long the slow mode stops half way")
     args = parser.parse_args(argv)
+    fail_modes = [m for m in args.fail_modes.split(",") if m]
+    unknown = [m for m in fail_modes if m not in MODES]
+    if unknown:
+        parser.error(f"unknown mode(s) {', '.join(unknown)}; one of {', '.join(MODES)}")
     server = FakeLLMServer(mode=args.mode, reply=args.reply, first_token_s=args.first_token_s,
-                           tokens_per_s=args.tokens_per_s, port=args.port).start()
+                           tokens_per_s=args.tokens_per_s, port=args.port, slow_gap_s=args.slow_gap_s,
+                           mode_for=rotating_failures(args.fail_every, fail_modes) if args.fail_every else None,
+                           keep_requests=False).start()
     print(f"listening on {server.base_url}", flush=True)
     try:
         if args.exit_after_s > 0:

@@ -44,6 +44,7 @@ class SpeechPipeline:
         self._lock = threading.Lock()
         self._dropped: set[int] = set()
         self._done: dict[int, threading.Event] = {}
+        self._voice_failing = False  # the cause is logged when the voice starts failing, not per chunk
         self._thread = threading.Thread(target=self._work, name="avatar-kiosk-speech", daemon=True)
         self._thread.start()
 
@@ -103,10 +104,18 @@ class SpeechPipeline:
                 self.log.info("speech engine returned no audio; synthesising the chunk again")
                 speech = self._synthesize(event.text)
         except Exception as exc:  # noqa: BLE001 - TTSError or worse: skip the chunk, keep talking
-            self.log.warning("speech synthesis failed (%s); skipping a chunk", type(exc).__name__)
+            if not self._voice_failing:
+                self.log.warning("speech synthesis failed (%s); answers go on without voice until it "
+                                 "works again", type(exc).__name__)
+                self._voice_failing = True
+            else:
+                self.log.debug("speech synthesis failed again (%s)", type(exc).__name__)
             if not self._is_dropped(answer_id):
                 self._on_error(answer_id, "tts")
             return
+        if self._voice_failing:
+            self.log.info("speech synthesis works again")
+            self._voice_failing = False
         with self._lock:  # a drop() racing with us wins: nothing of a dropped answer is delivered
             if answer_id in self._dropped:
                 return

@@ -6,9 +6,11 @@ import hashlib
 import json
 import os
 import tempfile
+import wave
 from pathlib import Path
 
 from avatar.audio import read_wav, save_wav
+from avatar.errors import AudioInputError
 from avatar.tts.base import PhonemeTiming, Speech, VoiceSettings, WordTiming
 
 FORMAT_VERSION = 1
@@ -43,8 +45,8 @@ class SpeechCache:
         try:
             meta = json.loads(meta_path.read_text("utf-8"))
             audio = read_wav(wav_path)
-        except (OSError, ValueError, EOFError, KeyError):
-            return None
+        except (OSError, ValueError, EOFError, KeyError, wave.Error, AudioInputError):
+            return None  # a damaged entry is a miss: the sentence is synthesised again
         try:
             return Speech(
                 text=meta["text"], audio=audio, engine=meta["engine"],
