@@ -153,10 +153,13 @@ def _run_headless(args: argparse.Namespace, setup: KioskSetup, synthesize: Synth
     from avatar.kiosk.headless import AudioOut, EventWriter, run_headless
 
     synth, voice = _synth_and_voice(args, setup, synthesize)
+    if args.audio_out is not None and Path(args.audio_out).exists() and not Path(args.audio_out).is_dir():
+        raise OutputPathError(f"--audio-out {args.audio_out} is a file; give a folder for the WAV files")
     try:
         audio = AudioOut(args.audio_out)
     except OSError as exc:
-        raise OutputPathError(f"cannot write audio to {args.audio_out}: {exc.strerror}") from exc
+        raise OutputPathError(f"cannot write audio to {args.audio_out}: {exc.strerror}; "
+                              "give a writable folder") from exc
     log_file = _open_log(args.log)
     try:
         _warm_up(setup, synth, voice)
@@ -201,6 +204,8 @@ def _warm_up(setup: KioskSetup, synth: SynthesizeFn, voice: VoiceSettings) -> No
 def _open_log(path: Path | None) -> TextIO | None:
     if path is None:
         return None
+    if Path(path).is_dir():
+        raise OutputPathError(f"--log {path} is a folder; give a file name, e.g. {Path(path) / 'kiosk.jsonl'}")
     try:
         return open(path, "a", encoding="utf-8")
     except OSError as exc:

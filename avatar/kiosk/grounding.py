@@ -78,6 +78,8 @@ def grounding_from_script(script: "Script", knowledge_dir: str | Path | None = N
     unknown = ""
     if knowledge_dir is not None:
         folder = Path(knowledge_dir)
+        if folder.is_file():
+            raise ConfigError(f"--knowledge {folder} is a file; give the folder that holds the .md notes")
         if not folder.is_dir():
             raise ConfigError(f"knowledge folder not found: {folder} (give a folder of .md notes)")
         for path in sorted(folder.glob("*.md")):

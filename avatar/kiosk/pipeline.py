@@ -48,11 +48,23 @@ class SpeechPipeline:
         self._thread = threading.Thread(target=self._work, name="avatar-kiosk-speech", daemon=True)
         self._thread.start()
 
+    KEEP_ANSWERS = 64  # bookkeeping kept for this many recent answers; a kiosk runs for days
+
     def submit(self, answer_id: int, event: AnswerEvent) -> None:
         """Queue a `chunk` (to synthesise) or an `answer_end` (to report after the chunks before it)."""
         with self._lock:
-            self._done.setdefault(answer_id, threading.Event())
+            if answer_id not in self._done:
+                self._done[answer_id] = threading.Event()
+                self._forget_old(answer_id)
         self._queue.put((answer_id, event))
+
+    def _forget_old(self, newest_id: int) -> None:
+        """Drop the records of answers long finished (ids only grow). Call with the lock held."""
+        if len(self._done) > self.KEEP_ANSWERS:
+            oldest_kept = newest_id - self.KEEP_ANSWERS
+            for old in [a for a in self._done if a < oldest_kept and self._done[a].is_set()]:
+                del self._done[old]
+                self._dropped.discard(old)
 
     def drop(self, answer_id: int) -> bool:
         """Discard the rest of an answer; False if it had already been fully delivered."""

@@ -79,6 +79,9 @@ def write_track(track: MouthTrack, path: str | os.PathLike[str] | None, fmt: str
         raise OutputPathError(f"{target} exists already; choose another name or allow overwriting")
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # an ordinary file's permissions, not mkstemp's private 0600
     except OSError as exc:
         raise OutputPathError(f"cannot write into {folder} ({exc.strerror}); check its permissions") from exc
     try:
