@@ -1,0 +1,76 @@
+"""Figures: `avatar record` of the sample speech with burnt-in captions, 720p30 and 1080p30, x real time.
+
+x real time = the video's length / the command's wall time, speech already in the cache (the first,
+uncached run is a small-size warm-up that is reported, not counted). The recorder's own figure,
+from starting ffmpeg to the finished file, is kept as `encode_x` beside it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from avatar.bench.context import SAMPLE_SPEECH, BenchContext
+from avatar.bench.proc import BenchError, Finished, avatar_env, run_avatar
+from avatar.bench.result import Budget, Figure
+from avatar.bench.workload import write_tiny
+
+SIZES = (("720p", "1280x720", 4.0), ("1080p", "1920x1080", 2.0))
+_WROTE = re.compile(r"wrote .*\(([\d.]+) s, (\d+) frames, ([\d.]+)x real time\)")
+
+
+def parse_wrote(done: Finished) -> tuple[float, float]:
+    """(video seconds, the recorder's own x real time) from the line `avatar record` ends with."""
+    m = _WROTE.search(done.stderr)
+    if not m:
+        raise BenchError(f"'avatar record' did not say what it wrote: {done.stderr.strip()[-300:]!r}")
+    return float(m.group(1)), float(m.group(3))
+
+
+def measure(ctx: BenchContext) -> list[Figure]:
+    folder = ctx.scratch("record")
+    cache = ctx.scratch("record-cache")
+    env = avatar_env(ctx, cache)
+    script = write_tiny(folder) if ctx.quick else SAMPLE_SPEECH
+    runs = 1 if ctx.quick else ctx.record_runs
+    out = folder / "out.mp4"
+    ctx.log("record: warm-up (synthesises the speech into a fresh cache)")
+    warm = run_avatar(["record", str(script), "-o", str(out), "--size", "320x180", "--no-sidecars",
+                       "--overwrite"], env, cwd=folder)
+    warm_video_s, warm_x = parse_wrote(warm)
+    figures = []
+    for name, size, budget in SIZES:
+        if ctx.quick:
+            size = "320x180"
+        totals, encodes, walls = [], [], []
+        cpu_avatar: list[float | None] = []
+        cpu_ffmpeg: list[float | None] = []  # finished children: ffmpeg (and the idle speech engine)
+        for run in range(runs):
+            ctx.log(f"record: {name} with captions, run {run + 1} of {runs}")
+            done = run_avatar(["record", str(script), "-o", str(out), "--size", size, "--burn-captions",
+                               "--no-sidecars", "--overwrite"], env, cwd=folder,
+                              probe_out=folder / f"probe-{name}-{run}.json")
+            video_s, encode_x = parse_wrote(done)
+            if not out.is_file() or out.stat().st_size == 0:
+                raise BenchError(f"'avatar record' reported success but {out} is empty")
+            totals.append(video_s / done.wall_s)
+            encodes.append(encode_x)
+            walls.append(done.wall_s)
+            probe = done.probe or {}
+            cpu_avatar.append(probe.get("cpu_s"))
+            cpu_ffmpeg.append(probe.get("children_cpu_s"))
+        split = ""
+        if all(c is not None for c in cpu_avatar + cpu_ffmpeg):
+            split = (f"; CPU per video second: avatar {float(np.median(cpu_avatar)) / video_s:.2f} s, "
+                     f"ffmpeg {float(np.median(cpu_ffmpeg)) / video_s:.2f} s")
+        figures.append(Figure(
+            f"record_{name}_x_realtime", f"`avatar record` {name}30 with captions", "x", tuple(totals),
+            Budget(budget, higher_is_better=True),
+            notes=f"{video_s:.0f} s {'tiny' if ctx.quick else 'sample'} speech at {size}, cached speech; "
+                  f"command wall time (recorder alone: {float(np.median(encodes)):.2f}x){split}",
+            comparable=not ctx.quick,
+            extra={"size": size, "video_s": video_s, "wall_s": walls, "encode_x": encodes,
+                   "cpu_avatar_s": cpu_avatar, "cpu_children_s": cpu_ffmpeg,
+                   "warmup_wall_s": warm.wall_s, "warmup_video_s": warm_video_s, "warmup_encode_x": warm_x}))
+    return figures

@@ -1,0 +1,66 @@
+"""The benchmark runs end to end in --quick mode and writes a bench.json a person can read (no timing checks)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+FIGURES = {
+    "lipsync_x_realtime", "draw_1080p_median_ms", "draw_1080p_p99_ms", "live_drift_20min_ms",
+    "live_clip_start_error_ms", "play_first_word_s", "kiosk_llm_first_audio_s", "kiosk_local_first_audio_s",
+    "record_720p_x_realtime", "record_1080p_x_realtime", "record_peak_memory_mb", "record_peak_memory_all_mb",
+}
+UNBUDGETED = {"record_peak_memory_all_mb"}  # shown beside its budgeted sibling
+
+
+def bench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    scratch = cwd / "tmp"
+    scratch.mkdir(exist_ok=True)
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(ROOT),
+               TMPDIR=str(scratch))
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        env.pop(name, None)
+    return subprocess.run([sys.executable, "-m", "avatar.bench", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_quick_bench_prints_a_table_and_writes_every_figure(tmp_path: Path) -> None:
+    """A person running `scripts/bench --quick` sees one table row per figure and gets bench.json with
+    each figure's median, spread, runs and budget, and the machine it ran on."""
+    out = tmp_path / "bench.json"
+    proc = bench("--quick", "--quiet", "-o", str(out), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "figure" in proc.stdout and "budget" in proc.stdout and "status" in proc.stdout
+    doc = json.loads(out.read_text("utf-8"))
+    assert doc["mode"] == "quick"
+    assert doc["failures"] == []
+    machine = doc["machine"]
+    assert machine["cpu_count"] >= 1 and machine["python"].startswith("3.") and machine["platform"]
+    by_key = {f["key"]: f for f in doc["figures"]}
+    assert set(by_key) == FIGURES
+    for key, fig in by_key.items():
+        assert fig["label"] in proc.stdout, key
+        assert fig["runs"], key
+        assert all(math.isfinite(v) and v >= 0 for v in fig["runs"]), key
+        assert fig["min"] <= fig["median"] <= fig["max"], key
+        if key in UNBUDGETED:
+            assert fig["budget"] is None, key
+        else:
+            assert fig["budget"]["limit"] > 0 and fig["budget"]["text"], key
+        assert fig["status"] == "-", key  # quick workloads are never judged against the budget
+        assert fig["notes"], key
+    assert not list((tmp_path / "tmp").glob("avatar-bench-*")), "the scratch folder is left behind"
+
+
+def test_unknown_part_is_a_usage_error(tmp_path: Path) -> None:
+    proc = bench("--only", "lipsync,teleport", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "teleport" in proc.stderr
+    assert not (tmp_path / "bench.json").exists()
