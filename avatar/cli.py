@@ -149,6 +149,7 @@ def cmd_play(args: argparse.Namespace) -> int:
         print(f"frames={stats.frames} wall_s={stats.wall_s:.2f} show_end_s={stats.show_end_s:.2f} "
               f"max_sync_error_ms={stats.max_sync_error_s * 1000:.1f} "
               f"first_audio_s={stats.first_audio_wall_s if stats.first_audio_wall_s is not None else -1:.3f} "
+              f"first_audio_unix={stats.first_audio_unix_s if stats.first_audio_unix_s is not None else -1:.3f} "
               f"silent={int(stats.silent)}")
     return 0
 

@@ -30,6 +30,7 @@ class PlayStats:
     silent: bool = False
     quit_by_user: bool = False
     first_audio_wall_s: float | None = None  # seconds after run() began
+    first_audio_unix_s: float | None = None  # the same moment as a Unix time (for outside timing)
 
     @property
     def max_sync_error_s(self) -> float:
@@ -159,6 +160,7 @@ class Player:
         started = self.scheduler.start_due(frame_s)
         if started and self.stats.first_audio_wall_s is None:
             self.stats.first_audio_wall_s = started - t0_wall
+            self.stats.first_audio_unix_s = time.time() - (time.perf_counter() - started)
 
     # --- loop ---------------------------------------------------------------------------------------
     def run(self, *, exit_at_end: bool = True, max_wall_s: float | None = None,
@@ -222,7 +224,8 @@ class Player:
                 break
             if max_wall_s is not None and time.perf_counter() - t0 >= max_wall_s:
                 break
-            state = self.show.state_at(min(t, tl.duration_s))
+            # The mixer plays a buffer behind the call that started it: draw what is heard now.
+            state = self.show.state_at(max(0.0, min(t - self.sound.latency_s, tl.duration_s)))
             self._scene(screen.get_size()).draw(screen, state)
             if on_frame is not None:
                 on_frame(t, state)

@@ -1,6 +1,6 @@
 """The default voice: pyttsx3 (espeak-ng on Linux, SAPI5 on Windows, NSSpeechSynthesizer on macOS).
 
-The engine lives in a child process (see `_worker`), so a hung engine becomes a `TTSError`
+The engine lives in a child process (see `avatar._tts_worker`), so a hung engine becomes a `TTSError`
 after a timeout instead of a frozen app, and its prints never reach our output.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from avatar import audio as audio_mod
 from avatar.errors import TTSError, UsageError
-from avatar.tts import _worker
+from avatar import _tts_worker as _worker
 from avatar.tts.base import PhonemeTiming, Speech, VoiceInfo, VoiceSettings, WordTiming
 
 MIN_RATE_WPM = 80

@@ -1,5 +1,7 @@
 """Child process that owns pyttsx3: one engine, one file per runAndWait, phoneme events captured.
 
+It lives outside `avatar.tts` so that starting it imports only the standard library and pyttsx3.
+
 It runs apart from the app so that the engine's prints, its event loop and a hang never reach
 the main process. Protocol over a multiprocessing Connection, one request at a time:
 
