@@ -382,7 +382,7 @@ def build_parser(config: "Config | None" = None) -> argparse.ArgumentParser:
     p.add_argument("--fps", type=float, default=30, help="frames per second: 24, 25, 30 (default), 50, 60")
     p.add_argument("--crf", "--quality", dest="crf", type=int, default=23,
                    help="H.264 quality, 0-51, lower is better (default 23)")
-    p.add_argument("--preset", default="auto", help="x264 preset (default: veryfast up to 720p, superfast above)")
+    p.add_argument("--preset", default="auto", help="x264 preset (default: veryfast up to 720p, ultrafast above)")
     p.add_argument("--burn-captions", action="store_true",
                    help="draw the captions into the picture (they always go to TALK.srt/.vtt)")
     p.add_argument("--no-sidecars", action="store_true", help="do not write TALK.srt and TALK.vtt")

@@ -72,14 +72,15 @@ def check_size(size: tuple[int, int]) -> None:
 
 
 def resolve_preset(preset: str, size: tuple[int, int]) -> str:
-    """The x264 preset to use; "auto" is veryfast up to 1280x720 and superfast above.
+    """The x264 preset to use; "auto" is veryfast up to 1280x720 and ultrafast above.
 
-    On a 2-core laptop veryfast keeps 720p30 above 4x real time with the scene drawn, but holds
-    1080p30 near 2x; superfast buys 1080p about a third more speed for files about twice as big.
+    Measured with scripts/bench on a 2-core laptop: veryfast keeps 720p30 above 4x real time with
+    the scene drawn; at 1080p the encoder is the bottleneck, and ultrafast is about 30% faster than
+    veryfast/superfast there (a mostly still picture keeps its files about as small as superfast's).
     """
     if preset != "auto":
         return preset
-    return "veryfast" if size[0] * size[1] <= 1280 * 720 else "superfast"
+    return "veryfast" if size[0] * size[1] <= 1280 * 720 else "ultrafast"
 
 
 def check_encoding(fps: float, crf: int, preset: str, tune: str | None = None) -> None:

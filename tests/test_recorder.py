@@ -254,7 +254,7 @@ def test_recorder_checks_the_output_when_made(tmp_path: Path):
     assert rec.frame_count(2.0) == 50 and rec.frame_count(1.01) == 25
     # "auto" trades file size for speed only where the encoder is the bottleneck
     assert Recorder(tmp_path / "a.mp4", size=(1280, 720)).preset == "veryfast"
-    assert Recorder(tmp_path / "a.mp4", size=(1920, 1080)).preset == "superfast"
+    assert Recorder(tmp_path / "a.mp4", size=(1920, 1080)).preset == "ultrafast"
     assert Recorder(tmp_path / "a.mp4", size=(1920, 1080), preset="slow").preset == "slow"
 
 
