@@ -74,15 +74,20 @@ def _voice(args: argparse.Namespace, voice: str = "", rate: int | None = None):
     return Voice(engine, settings, use_cache=not args.no_cache)
 
 
-def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True):
+def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
+               soundtrack: Path | None = None):
     """The timeline (built in the background when asked), its look and the Show.
 
-    A live show flashes the title card and speaks at once; a recording opens on the title card."""
+    A live show flashes the title card and speaks at once; a recording opens on the title card.
+    With `soundtrack`, a script's voice is written straight to that WAV as it is synthesised
+    instead of being kept in memory (then `timeline.soundtrack` is set)."""
     from avatar.build import BuildOptions, build_audio_timeline, build_script_timeline, \
         start_script_timeline
+    from avatar.face.look import get_look
     from avatar.script import load_script
     from avatar.show import LIVE_TITLE_FADE_S, LIVE_TITLE_HOLD_S, TITLE_FADE_S, TITLE_HOLD_S, Show, \
         ShowOptions
+    from avatar.timeline import SoundtrackWriter, Timeline
 
     if args.audio and args.script:
         raise UsageError("give either a speech script or --audio FILE, not both")
@@ -91,15 +96,14 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True)
                          " or --audio FILE")
     if args.transcript and not args.audio:
         raise UsageError("--transcript goes with --audio (a script already says what is spoken)")
-    look = args.look
     if args.audio:
-        if args.voice or args.rate:
-            pass  # the voice only renders the transcript for alignment
+        look_obj = get_look(args.look or "official")  # checked before the slow part
         voice = _voice(args) if args.transcript else None
         tl = build_audio_timeline(args.audio, transcript=args.transcript, voice=voice,
                                   title=args.title or "", speaker=args.speaker or "", role=args.role or "")
     else:
         script = load_script(args.script)
+        look_obj = get_look(args.look or script.meta.look or "official")
         voice = _voice(args, script.meta.voice, script.meta.rate_wpm)
         if hasattr(voice.engine, "start"):
             voice.engine.start()  # the engine process starts while we open the window
@@ -109,14 +113,16 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True)
         if background:
             tl, _ = start_script_timeline(script, voice, build)
         else:
-            tl = build_script_timeline(script, voice, options=build)
-        look = look or script.meta.look
+            tl = Timeline(title=script.meta.title, speaker=script.meta.speaker, role=script.meta.role,
+                          soundtrack=SoundtrackWriter(soundtrack, 22050) if soundtrack else None)
+            try:
+                build_script_timeline(script, voice, options=build, timeline=tl)
+            finally:
+                if tl.soundtrack is not None:
+                    tl.soundtrack.close(tl.duration_s)
         for attr in ("title", "speaker", "role"):
             if getattr(args, attr):
                 setattr(tl, attr, getattr(args, attr))
-    from avatar.face.look import get_look
-
-    look_obj = get_look(look or "official")
     hold, fade = (LIVE_TITLE_HOLD_S, LIVE_TITLE_FADE_S) if live else (TITLE_HOLD_S, TITLE_FADE_S)
     show = Show(tl, ShowOptions(captions=not args.no_captions, title_hold_s=hold, title_fade_s=fade))
     return tl, look_obj, show
@@ -194,27 +200,28 @@ def cmd_record(args: argparse.Namespace) -> int:
     if args.thumbnail:
         check_output_path(args.thumbnail, overwrite=args.overwrite, suffixes=(".png",))
     args.no_captions = args.no_captions or not args.burn_captions
-    tl, look, show = _load_show(args, background=False, live=False)
-    # The mouth track leads the voice slightly; in a video keep that lead within one frame.
-    from dataclasses import replace as _replace
-
-    from avatar.lipsync.cues import CueSettings
-    from avatar.show import Show
-
-    show = Show(tl, _replace(show.options, mouth_delay_s=max(0.0, CueSettings().lead_s - 1.0 / args.fps)))
-    import pygame
-
-    pygame.font.init()
-    from avatar.scene import Scene
-
-    scene = Scene(size, look, show_captions=bool(args.burn_captions))
-
-    def render(t_s: float, surface) -> None:
-        scene.draw(surface, show.state_at(t_s))
-
     with tempfile.TemporaryDirectory(prefix="avatar-rec-") as tmp:
         wav = Path(tmp) / "voice.wav"
-        tl.write_wav(wav)
+        tl, look, show = _load_show(args, background=False, live=False, soundtrack=wav)
+        if tl.soundtrack is None:
+            tl.write_wav(wav)
+        # The mouth track leads the voice slightly; in a video keep that lead within one frame.
+        from dataclasses import replace as _replace
+
+        from avatar.lipsync.cues import CueSettings
+        from avatar.show import Show
+
+        show = Show(tl, _replace(show.options, mouth_delay_s=max(0.0, CueSettings().lead_s - 1.0 / args.fps)))
+        import pygame
+
+        pygame.font.init()
+        from avatar.scene import Scene
+
+        scene = Scene(size, look, show_captions=bool(args.burn_captions))
+
+        def render(t_s: float, surface) -> None:
+            scene.draw(surface, show.state_at(t_s))
+
         result = recorder.record(render, tl.duration_s, wav)
     if not args.quiet:
         _say(f"wrote {result.output} ({result.duration_s:.1f} s, {result.frames} frames, "

@@ -21,14 +21,56 @@ from avatar.tts.base import WordTiming
 
 @dataclass(frozen=True)
 class AudioClip:
-    """Audio that starts at `start_s` on the timeline."""
+    """Audio that starts at `start_s` on the timeline.
+
+    `audio` is None when the samples went straight to a soundtrack file (a long recording need
+    not hold its whole soundtrack in memory); `duration_s` then says how long the clip is.
+    """
 
     start_s: float
-    audio: Audio
+    audio: Audio | None
+    duration_s: float = -1.0
+
+    def __post_init__(self) -> None:
+        if self.duration_s < 0:
+            object.__setattr__(self, "duration_s", self.audio.duration_s if self.audio is not None else 0.0)
 
     @property
     def end_s(self) -> float:
-        return self.start_s + self.audio.duration_s
+        return self.start_s + self.duration_s
+
+
+class SoundtrackWriter:
+    """Writes clips placed in time order straight into a 16-bit mono WAV, silence between them."""
+
+    def __init__(self, path: str | Path, rate_hz: int) -> None:
+        self.rate_hz = rate_hz
+        self._wav = wave.open(str(path), "wb")
+        self._wav.setnchannels(1)
+        self._wav.setsampwidth(2)
+        self._wav.setframerate(rate_hz)
+        self._pos = 0  # samples written so far
+
+    def _silence_to(self, sample: int) -> None:
+        chunk = self.rate_hz * 10
+        while self._pos < sample:
+            n = min(chunk, sample - self._pos)
+            self._wav.writeframes(bytes(2 * n))
+            self._pos += n
+
+    def write(self, start_s: float, audio: Audio) -> None:
+        samples = audio.samples if audio.rate_hz == self.rate_hz else audio.resampled(self.rate_hz).samples
+        start = int(round(start_s * self.rate_hz))
+        self._silence_to(start)
+        skip = self._pos - start  # an overlap with the clip before: that clip keeps its end
+        pcm = samples[skip:] if skip > 0 else samples
+        self._wav.writeframes((np.clip(pcm, -1, 1) * 32767).astype("<i2").tobytes())
+        self._pos += len(pcm)
+
+    def close(self, total_s: float | None = None) -> None:
+        if total_s is not None:
+            self._silence_to(int(round(total_s * self.rate_hz)))
+        self._wav.close()
 
 
 @dataclass(frozen=True)
@@ -102,6 +144,7 @@ class Timeline:
     role: str = ""
     end_s: float = 0.0             # grows as items are appended
     complete: bool = False         # set once the builder has placed everything
+    soundtrack: SoundtrackWriter | None = field(default=None, repr=False)  # clips' samples go here
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def __post_init__(self) -> None:
@@ -115,6 +158,9 @@ class Timeline:
 
     # --- building ------------------------------------------------------------------------------
     def add_clip(self, clip: AudioClip) -> None:
+        if self.soundtrack is not None and clip.audio is not None:
+            self.soundtrack.write(clip.start_s, clip.audio)
+            clip = AudioClip(clip.start_s, None, clip.duration_s)
         with self._lock:
             self._clips.add(clip.start_s, clip)
             self.end_s = max(self.end_s, clip.end_s)
@@ -242,6 +288,8 @@ class Timeline:
                 b = min(total, a + chunk)
                 buf = np.zeros(b - a, np.float32)
                 for c in clips:
+                    if c.audio is None:
+                        continue
                     cs = int(round(c.start_s * self.rate_hz))
                     samples = c.audio.samples if c.audio.rate_hz == self.rate_hz else \
                         c.audio.resampled(self.rate_hz).samples

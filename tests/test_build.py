@@ -127,3 +127,20 @@ def test_recorded_audio_with_transcript_gets_captions(tmp_path: Path) -> None:
     assert abs(tl.duration_s - spoken.duration_s) < 0.01
     shows = Show(tl)
     assert shows.state_at(truth["digital"] + 0.05).caption.text == "We build digital cities."
+
+
+def test_streamed_soundtrack_matches_the_in_memory_one(tmp_path: Path) -> None:
+    from avatar.audio import read_wav
+    from avatar.timeline import SoundtrackWriter, Timeline
+
+    script = parse_script("Hello there. [pause 1s] General news.\n\nThe end.")
+    kept = build_script_timeline(script, _voice())
+    kept.write_wav(tmp_path / "kept.wav")
+    streamed = Timeline(soundtrack=SoundtrackWriter(tmp_path / "streamed.wav", 22050))
+    build_script_timeline(script, _voice(), timeline=streamed)
+    streamed.soundtrack.close(streamed.duration_s)
+    assert all(c.audio is None for c in streamed.clips), "no samples kept in memory"
+    assert [round(c.start_s, 6) for c in streamed.clips] == [round(c.start_s, 6) for c in kept.clips]
+    a, b = read_wav(tmp_path / "kept.wav"), read_wav(tmp_path / "streamed.wav")
+    assert len(a.samples) == len(b.samples)
+    np.testing.assert_allclose(a.samples, b.samples, atol=2 / 32768)
