@@ -161,21 +161,20 @@ def cmd_play(args: argparse.Namespace) -> int:
 
 
 def cmd_say(args: argparse.Namespace) -> int:
+    """One line, played like a one-sentence speech script (directives such as [pause 1s] work)."""
+    import tempfile
+
     from avatar.script import parse_script
 
     text = " ".join(args.text).strip()
     if not text:
         raise UsageError("nothing to say; give the text, e.g. avatar say \"Welcome to Geneva\"")
-    script = parse_script(text)
-    import tempfile
-
+    parse_script(text)  # a mistake is reported against the text, not a temporary file
     with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as fh:
         fh.write(text)
         path = fh.name
     try:
         args.script, args.audio, args.transcript = path, None, None
-        if script.meta.title:
-            pass
         return cmd_play(args)
     finally:
         os.unlink(path)
