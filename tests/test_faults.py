@@ -146,6 +146,8 @@ def test_the_kiosk_answers_in_captions_when_the_voice_is_gone(tmp_path: Path, br
     ends = [e for e in events if e["event"] == "answer_end"]
     assert [e["q"] for e in ends] == [1, 2] and not any(e["interrupted"] for e in ends)
     assert {e["kind"] for e in events if e["event"] == "error"} == {"tts"}
+    chunks = [e for e in events if e["event"] == "chunk"]
+    assert chunks and all(e.get("silent") and e["text"] for e in chunks), "the words still go out as text"
     assert sum("speech synthesis failed" in ln for ln in _lines(proc.stderr)) == 1, proc.stderr
     assert "Traceback" not in proc.stderr
 

@@ -124,8 +124,27 @@ class _Loop:
         self.current: int | None = None     # the answer streaming or speaking now
         self.ended: set[int] = set()        # answers whose answer_end went to the pipeline
         self.started: set[int] = set()      # answers whose first audio went out
-        self.pipeline = SpeechPipeline(synthesize, on_chunk=self._on_chunk, on_end=self._on_end,
+        self._synthesize = synthesize
+        self._voice_failing = False
+        self.pipeline = SpeechPipeline(self._speak, on_chunk=self._on_chunk, on_end=self._on_end,
                                        on_error=self._on_speech_error, logger=session.log)
+
+    def _speak(self, text: str) -> Speech:
+        """The voice; if it fails, the error's kind is reported and the chunk still goes out as text
+        (with no audio), so a client can show it as a caption."""
+        from avatar.kiosk.live import silent_speech
+
+        try:
+            speech = self._synthesize(text)
+        except Exception as exc:  # noqa: BLE001 - TTSError or worse: never lose the words
+            if not self._voice_failing:  # logged when it starts failing, not once per chunk
+                self._voice_failing = True
+                self.session.log.warning("speech synthesis failed (%s); answers go on as text until "
+                                         "it works again", type(exc).__name__)
+            self.writer.emit("error", q=self.current if self.current is not None else 0, kind="tts")
+            return silent_speech(text)
+        self._voice_failing = False
+        return speech
 
     def run(self) -> None:
         waiting: deque[str] = deque()
@@ -200,12 +219,17 @@ class _Loop:
     # --- pipeline callbacks (speech thread) ---------------------------------------------------
 
     def _on_chunk(self, chunk: SpokenChunk) -> None:
-        name = self.audio.play(chunk)
-        if chunk.answer_id not in self.started:
+        from avatar.kiosk.live import SILENT_ENGINE
+
+        silent = chunk.speech.engine == SILENT_ENGINE
+        name = None if silent else self.audio.play(chunk)
+        if chunk.answer_id not in self.started and not silent:
             self.started.add(chunk.answer_id)
             self.writer.emit("speech_start", q=chunk.answer_id)
         fields: dict[str, Any] = {"q": chunk.answer_id, "index": chunk.index, "text": chunk.text,
-                                  "audio_s": round(chunk.speech.duration_s, 3)}
+                                  "audio_s": 0.0 if silent else round(chunk.speech.duration_s, 3)}
+        if silent:
+            fields["silent"] = True
         if name:
             fields["file"] = name
         self.writer.emit("chunk", **fields)
