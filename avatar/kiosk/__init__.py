@@ -6,16 +6,28 @@
                                                  └─> SpeechPipeline (TTS on a worker) ─> audio out
 """
 
-from avatar.kiosk.answerer import Answerer, AnswerEvent, Turn
-from avatar.kiosk.build import KioskConfig, KioskSetup, build_kiosk
-from avatar.kiosk.chain import AnswerChain
-from avatar.kiosk.chunker import SpeechChunker, chunk_text_stream
-from avatar.kiosk.grounding import Grounding, Persona, load_grounding
-from avatar.kiosk.llm import LLMAnswerer, LLMSettings, llm_answerer_from_env
-from avatar.kiosk.local import LocalAnswerer
-from avatar.kiosk.pipeline import SpeechPipeline, SpokenChunk
-from avatar.kiosk.session import KioskSession, SessionRules, sanitize_question
-from avatar.kiosk.speechtext import clean_for_speech
+import importlib
+from typing import Any
+
+# Names are imported on first use (PEP 562), so `import avatar.kiosk.command` for the CLI's
+# argument parser stays cheap; every command pays for the kiosk only when it runs it.
+_WHERE = {
+    "Answerer": "answerer", "AnswerEvent": "answerer", "Turn": "answerer",
+    "KioskConfig": "build", "KioskSetup": "build", "build_kiosk": "build",
+    "AnswerChain": "chain", "SpeechChunker": "chunker", "chunk_text_stream": "chunker",
+    "Grounding": "grounding", "Persona": "grounding", "load_grounding": "grounding",
+    "LLMAnswerer": "llm", "LLMSettings": "llm", "llm_answerer_from_env": "llm",
+    "LocalAnswerer": "local", "SpeechPipeline": "pipeline", "SpokenChunk": "pipeline",
+    "KioskSession": "session", "SessionRules": "session", "sanitize_question": "session",
+    "clean_for_speech": "speechtext",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'avatar.kiosk' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"avatar.kiosk.{_WHERE[name]}"), name)
+
 
 __all__ = [
     "AnswerChain", "AnswerEvent", "Answerer", "Grounding", "KioskConfig", "KioskSession", "KioskSetup",

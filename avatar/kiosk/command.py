@@ -10,13 +10,16 @@ import sys
 from pathlib import Path
 from typing import Callable, Mapping, TextIO
 
-from avatar.errors import AvatarError, OutputPathError, UsageError
-from avatar.kiosk.build import DEFAULT_KNOWLEDGE, DEFAULT_SCRIPT, KioskConfig, KioskSetup, build_kiosk
-from avatar.kiosk.llm import DEFAULT_MODEL, LLMSettings
-from avatar.kiosk.session import SessionRules
-from avatar.tts.base import Speech, VoiceSettings
+from typing import TYPE_CHECKING
 
-SynthesizeFn = Callable[[str, VoiceSettings], Speech]
+from avatar.errors import AvatarError, OutputPathError, UsageError
+from avatar.kiosk.llm import DEFAULT_MODEL  # light: the SDK itself is imported only when used
+
+if TYPE_CHECKING:  # the parser is built for every command; the kiosk's parts load when it runs
+    from avatar.kiosk.build import KioskConfig, KioskSetup
+    from avatar.tts.base import Speech, VoiceSettings
+
+SynthesizeFn = Callable[[str, "VoiceSettings"], "Speech"]
 
 
 def _positive(kind: type) -> Callable[[str], float | int]:
@@ -88,7 +91,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     window.add_argument("--max-seconds", type=_positive(float), default=None, help=argparse.SUPPRESS)
 
 
-def config_from_args(args: argparse.Namespace) -> KioskConfig:
+def config_from_args(args: argparse.Namespace) -> "KioskConfig":
+    from avatar.kiosk.build import DEFAULT_KNOWLEDGE, DEFAULT_SCRIPT, KioskConfig
+    from avatar.kiosk.llm import LLMSettings
+    from avatar.kiosk.session import SessionRules
+
     script = args.script or DEFAULT_SCRIPT
     knowledge = args.knowledge
     if knowledge is None and args.script is None and DEFAULT_KNOWLEDGE.is_dir():
@@ -111,6 +118,8 @@ def run(args: argparse.Namespace, *, synthesize: SynthesizeFn | None = None, std
         app_config = getattr(args, "app_config", None)
         if app_config is not None and app_config.api_key and not env.get("OPENAI_API_KEY"):
             env["OPENAI_API_KEY"] = app_config.api_key  # the config file's [kiosk] api_key
+        from avatar.kiosk.build import build_kiosk
+
         setup = build_kiosk(config, env=env, logger=log)
         if not args.headless:
             return _run_windowed(args, setup, synthesize)
@@ -174,7 +183,7 @@ def _run_headless(args: argparse.Namespace, setup: KioskSetup, synthesize: Synth
 
 
 def _engine_synthesize(engine: str, voice: VoiceSettings) -> tuple[SynthesizeFn, VoiceSettings]:
-    from avatar.tts import get_engine, synthesize
+    from avatar.tts import VoiceSettings, get_engine, synthesize
 
     tts = get_engine(engine)  # an unknown engine name is a UsageError now, not on the first question
     if voice.voice and hasattr(tts, "resolve_voice"):
