@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from avatar.bench.context import BenchContext
-from avatar.bench.llm_server import QA, StreamingChatServer
+from avatar.bench.llm_server import QA, streaming_chat_server
 from avatar.bench.proc import BenchError, avatar_argv, avatar_env
 from avatar.bench.result import Budget, Figure
 
@@ -128,7 +128,7 @@ def measure(ctx: BenchContext) -> list[Figure]:
     figures = []
     ctx.log(f"kiosk: {len(questions)} question(s) to a streaming LLM "
             f"({FIRST_TOKEN_S:g} s to first token, {TOKENS_PER_S:g} tokens/s)")
-    with StreamingChatServer(first_token_s=FIRST_TOKEN_S, tokens_per_s=TOKENS_PER_S) as server:
+    with streaming_chat_server(first_token_s=FIRST_TOKEN_S, tokens_per_s=TOKENS_PER_S) as server:
         llm = _session(ctx, questions, server.base_url, folder)
     if min(llm["source_llm"]) < 1.0:
         raise BenchError("some answers did not come from the LLM server (the kiosk fell back)")

@@ -1,4 +1,4 @@
-"""A local OpenAI-compatible chat server that streams a known answer at a set pace, for the kiosk figures.
+"""The kiosk figures' model server: the package's fake, streaming a known answer at a set pace.
 
 `first_token_s` after the request the first word arrives, then `tokens_per_s` words (tokens) a second,
 like a hosted model. Each question gets its own answer from `replies` (matched on the question text),
@@ -7,12 +7,9 @@ so the kiosk speaks something different every time.
 
 from __future__ import annotations
 
-import json
-import re
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Mapping
+
+from avatar.kiosk.fake_server import FakeLLMServer
 
 # Questions a visitor asks, with answers whose first clause is short (the kiosk speaks it at once).
 QA: tuple[tuple[str, str], ...] = (
@@ -50,101 +47,18 @@ QA: tuple[tuple[str, str], ...] = (
 FALLBACK = "Thank you for asking, that is a good question. Beijing will be glad to tell you more."
 
 
-def split_tokens(text: str) -> list[str]:
-    """Words with their leading space and punctuation apart, roughly as a model's tokenizer splits."""
-    return re.findall(r"\s*\w+|\s*[^\w\s]", text)
+def streaming_chat_server(*, first_token_s: float = 0.3, tokens_per_s: float = 40.0,
+                        replies: Mapping[str, str] | None = None) -> FakeLLMServer:
+    """The package's fake server, pacing like a hosted model and answering each question from `replies`.
 
+    `with streaming_chat_server(first_token_s=0.3, tokens_per_s=40) as s:` then use `s.base_url`.
+    """
+    table = dict(QA if replies is None else replies)
 
-class StreamingChatServer:
-    """`with StreamingChatServer(first_token_s=0.3, tokens_per_s=40) as s:` then use `s.base_url`."""
-
-    def __init__(self, *, first_token_s: float = 0.3, tokens_per_s: float = 40.0,
-                 replies: Mapping[str, str] | None = None) -> None:
-        self.first_token_s = first_token_s
-        self.tokens_per_s = tokens_per_s
-        self.replies = dict(QA if replies is None else replies)
-        self.requests = 0
-        self._stop = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                                        name="bench-llm", daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
-
-    def reply_for(self, body: Mapping[str, Any]) -> str:
+    def reply_for(body: Mapping[str, Any]) -> str:
         messages = [m for m in body.get("messages", []) if m.get("role") == "user"]
-        question = str(messages[-1].get("content", "")) if messages else ""
-        for q, a in self.replies.items():
-            if q.lower() in question.lower():
-                return a
-        return FALLBACK
+        question = str(messages[-1].get("content", "")).lower() if messages else ""
+        return next((a for q, a in table.items() if q.lower() in question), FALLBACK)
 
-    def __enter__(self) -> "StreamingChatServer":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-
-def _handler(server: StreamingChatServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass  # the benchmark's output stays a table
-
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            try:
-                body = json.loads(self.rfile.read(length) or b"{}")
-            except json.JSONDecodeError:
-                body = {}
-            server.requests += 1
-            if not self.path.rstrip("/").endswith("/chat/completions") or not body.get("stream"):
-                data = json.dumps({"error": {"message": "only streaming chat completions here"}}).encode()
-                self.send_response(404)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.end_headers()
-            model = str(body.get("model") or "bench")
-            try:
-                self._event(_delta(model, {"role": "assistant", "content": ""}))
-                if server._stop.wait(server.first_token_s):
-                    return
-                gap_s = 1.0 / server.tokens_per_s if server.tokens_per_s > 0 else 0.0
-                for i, token in enumerate(split_tokens(server.reply_for(body))):
-                    if i and gap_s and server._stop.wait(gap_s):
-                        return
-                    self._event(_delta(model, {"content": token}))
-                self._event(_delta(model, {}, finish="stop"))
-                self._event("[DONE]")
-                self._chunk(b"")
-            except OSError:
-                self.close_connection = True  # the kiosk hung up (an interrupted answer)
-
-        def _chunk(self, data: bytes) -> None:
-            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-            self.wfile.flush()
-
-        def _event(self, payload: dict[str, Any] | str) -> None:
-            text = payload if isinstance(payload, str) else json.dumps(payload)
-            self._chunk(f"data: {text}\n\n".encode())
-
-    return Handler
-
-
-def _delta(model: str, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
-    return {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": int(time.time()),
-            "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return FakeLLMServer(first_token_s=first_token_s, tokens_per_s=tokens_per_s, reply_for=reply_for,
+                         model="bench", keep_requests=False)

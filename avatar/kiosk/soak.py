@@ -2,7 +2,7 @@
 
     python -m avatar.kiosk.soak --base-url http://127.0.0.1:8765/v1 --questions 1000
 
-`scripts/soak` starts the fake model server of tests/llm_server.py failing every tenth call in
+`scripts/soak` starts the fake model server of avatar/kiosk/fake_server.py failing every tenth call in
 rotating ways (HTTP 500, hang, garbage JSON, cut stream, 429, slow) and runs this against it.
 The kiosk runs in this process exactly as `avatar kiosk --headless` runs it (same session, chain,
 speech pipeline and event loop); questions go in one at a time, each after the previous answer ended.
