@@ -107,3 +107,11 @@ def test_a_hung_engine_is_an_error_not_a_hang() -> None:
         assert engine.synthesize("back again", VoiceSettings()).duration_s > 0.3
     finally:
         engine.close()
+
+
+def test_captions_get_one_timing_per_written_word() -> None:
+    """espeak splits "eWeek" and stops at the hyphen of "twenty-three"; a caption highlights whole words."""
+    s = synthesize("Here at UNCTAD eWeek, twenty-three e-mails.", use_cache=False)
+    assert [w.text for w in s.words] == ["Here", "at", "UNCTAD", "eWeek", "twenty-three", "e-mails"]
+    assert all(s.text[w.char_start:w.char_end] == w.text for w in s.words)
+    assert all(a.end_s <= b.end_s and a.start_s <= b.start_s for a, b in zip(s.words, s.words[1:]))

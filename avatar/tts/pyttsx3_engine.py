@@ -7,6 +7,7 @@ after a timeout instead of a frozen app, and its prints never reach our output.
 from __future__ import annotations
 
 import multiprocessing
+import re
 import os
 import tempfile
 import threading
@@ -48,7 +49,40 @@ def speech_from_events(text: str, audio: audio_mod.Audio, events: list[tuple[Any
         c0 = max(0, min(len(text), int(text_pos) - 1))
         c1 = max(c0, min(len(text), c0 + int(length)))
         words.append(WordTiming(text[c0:c1], start_s, max(start_s, min(end_s, duration_s)), c0, c1))
-    return Speech(text=text, audio=audio, words=tuple(words), phonemes=tuple(phonemes), engine=engine)
+    return Speech(text=text, audio=audio, words=whole_words(text, words), phonemes=tuple(phonemes),
+                  engine=engine)
+
+
+_EDGE_PUNCTUATION = "\"'“”‘’()[]{},.;:!?…"
+
+
+def whole_words(text: str, words: list[WordTiming]) -> tuple[WordTiming, ...]:
+    """One timing per written word: espeak reports "eWeek" as "e" + "Week" and "twenty-three" as
+    "twenty" alone, so each event is widened to its whitespace-separated word (less edge punctuation)
+    and events inside the same written word are merged."""
+    spans = []
+    for m in re.finditer(r"\S+", text):
+        a, b = m.start(), m.end()
+        while a < b and text[a] in _EDGE_PUNCTUATION:
+            a += 1
+        while b > a and text[b - 1] in _EDGE_PUNCTUATION:
+            b -= 1
+        spans.append((m.start(), m.end(), a if a < b else m.start(), b if a < b else m.end()))
+    out: list[WordTiming] = []
+    last_span = None
+    for w in words:
+        span = next((sp for sp in spans if sp[0] <= w.char_start < sp[1]), None)
+        if span is None:
+            out.append(w)
+            last_span = None
+            continue
+        if span == last_span and out:
+            prev = out[-1]
+            out[-1] = WordTiming(prev.text, prev.start_s, max(prev.end_s, w.end_s), prev.char_start, prev.char_end)
+            continue
+        out.append(WordTiming(text[span[2]:span[3]], w.start_s, w.end_s, span[2], span[3]))
+        last_span = span
+    return tuple(out)
 
 
 class Pyttsx3Engine:
