@@ -74,6 +74,32 @@ def _voice(args: argparse.Namespace, voice: str = "", rate: int | None = None):
     return Voice(engine, settings, use_cache=not args.no_cache)
 
 
+def with_background(look, spec: str, base_dir: str, script_path: str | None):
+    """The look with the script's `background`: a colour "#rrggbb" (a gentle gradient from it) or an
+    image path relative to the script."""
+    import re
+    from dataclasses import replace
+
+    from avatar.errors import ScriptError
+    from avatar.script import IMAGE_SUFFIXES
+
+    spec = spec.strip()
+    if not spec:
+        return look
+    m = re.fullmatch(r"#?([0-9a-fA-F]{6})", spec)
+    if m:
+        r, g, b = (int(m.group(1)[i:i + 2], 16) for i in (0, 2, 4))
+        return replace(look, background_top=(r, g, b), background_image=None,
+                       background_bottom=(int(r * 0.45), int(g * 0.45), int(b * 0.45)))
+    image = Path(spec)
+    if not image.is_absolute():
+        image = Path(base_dir) / image
+    if not image.is_file() or image.suffix.lower() not in IMAGE_SUFFIXES:
+        raise ScriptError(f"background '{spec}' is neither a colour like \"#102040\" nor a PNG/JPEG image "
+                          "(paths are relative to the script's folder)", path=script_path)
+    return replace(look, background_image=str(image.resolve()))
+
+
 def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
                soundtrack: Path | None = None):
     """The timeline (built in the background when asked), its look and the Show.
@@ -103,7 +129,8 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
                                   title=args.title or "", speaker=args.speaker or "", role=args.role or "")
     else:
         script = load_script(args.script)
-        look_obj = get_look(args.look or script.meta.look or "official")
+        look_obj = with_background(get_look(args.look or script.meta.look or "official"),
+                                   script.meta.background, script.base_dir, script.path)
         voice = _voice(args, script.meta.voice, script.meta.rate_wpm)
         if hasattr(voice.engine, "start"):
             voice.engine.start()  # the engine process starts while we open the window

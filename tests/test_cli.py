@@ -116,3 +116,23 @@ def test_broken_config_file_is_a_usage_error(tmp_path: Path) -> None:
     cfg.write_text("[voice\nrate = 1\n", "utf-8")
     assert_usage_error(run("--config", str(cfg), "voices"), "broken config file")
     assert_usage_error(run("voices", cwd=tmp_path), "broken config file")
+
+
+def test_script_background_colour_or_image(tmp_path: Path) -> None:
+    import pygame
+
+    from avatar.cli import with_background
+    from avatar.errors import ScriptError
+    from avatar.face.look import get_look
+
+    look = get_look("official")
+    red = with_background(look, "#c02020", str(tmp_path), "talk.md")
+    assert red.background_top == (192, 32, 32) and red.background_bottom[0] < 192
+    img = tmp_path / "hall.png"
+    pygame.image.save(pygame.Surface((8, 8)), str(img))
+    assert with_background(look, "hall.png", str(tmp_path), "talk.md").background_image == str(img.resolve())
+    with pytest.raises(ScriptError, match="neither a colour"):
+        with_background(look, "nowhere.png", str(tmp_path), "talk.md")
+    script = tmp_path / "bg.md"
+    script.write_text('+++\nbackground = "teal"\n+++\nHello.\n', "utf-8")
+    assert_usage_error(run("play", str(script)), "neither a colour")
