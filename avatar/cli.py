@@ -55,7 +55,8 @@ def _add_show_args(p: argparse.ArgumentParser, script_required: bool = False) ->
     _add_voice_args(p)
 
 
-def _voice(args: argparse.Namespace, voice: str = "", rate: int | None = None):
+def _voice(args: argparse.Namespace, voice: str = "", rate: int | None = None, language: str = ""):
+    """The voice to speak with: --voice, else the script's voice, else one for the script's language."""
     from avatar.tts import Voice, get_engine
     from avatar.tts.base import VoiceSettings
 
@@ -64,6 +65,15 @@ def _voice(args: argparse.Namespace, voice: str = "", rate: int | None = None):
         raise UsageError(f"--rate {rate_wpm} is out of range; use 80 to 450 words per minute")
     settings = VoiceSettings(voice=args.voice if args.voice is not None else voice, rate_wpm=rate_wpm)
     engine = get_engine(args.engine)
+    if not settings.voice and language and language.lower() not in ("en", "") and \
+            hasattr(engine, "resolve_voice"):
+        try:
+            settings = VoiceSettings(engine.resolve_voice(language), rate_wpm)
+        except UsageError:
+            _say(f"no installed voice speaks language '{language}'; using the default voice "
+                 "(see 'avatar voices')")
+        except TTSError:
+            pass
     if settings.voice and hasattr(engine, "resolve_voice"):
         try:
             settings = VoiceSettings(engine.resolve_voice(settings.voice), settings.rate_wpm)
@@ -131,7 +141,7 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
         script = load_script(args.script)
         look_obj = with_background(get_look(args.look or script.meta.look or "official"),
                                    script.meta.background, script.base_dir, script.path)
-        voice = _voice(args, script.meta.voice, script.meta.rate_wpm)
+        voice = _voice(args, script.meta.voice, script.meta.rate_wpm, script.meta.language)
         if hasattr(voice.engine, "start"):
             voice.engine.start()  # the engine process starts while we open the window
         has_title = bool(args.title or script.meta.title)
