@@ -18,6 +18,10 @@ from avatar.errors import TTSError, UsageError
 from avatar import _tts_worker as _worker
 from avatar.tts.base import PhonemeTiming, Speech, VoiceInfo, VoiceSettings, WordTiming
 
+# Common language tags whose espeak-ng voice goes by another code.
+_LANGUAGE_ALIASES = {"zh": "cmn", "zh-cn": "cmn", "zh-hans": "cmn", "zh-hk": "yue", "zh-yue": "yue",
+                     "nb": "nb", "no": "nb"}
+
 MIN_RATE_WPM = 80
 MAX_RATE_WPM = 450
 
@@ -155,6 +159,7 @@ class Pyttsx3Engine:
         if not voice:
             return ""
         wanted = voice.strip().lower()
+        wanted = _LANGUAGE_ALIASES.get(wanted, wanted)
         voices = self.voices()
         for pick in (
             lambda v: v.id.lower() == wanted,
