@@ -185,6 +185,45 @@ def test_openness_scales_the_mouth(face: ProceduralFace) -> None:
     assert (luminance(big) < 60).sum() > 1.5 * (luminance(small) < 60).sum()
 
 
+def chin_row(face: ProceduralFace, state: FaceState, size: tuple[int, int] = SIZE) -> float:
+    """Head units below the eye line of the chin's lower edge: the lowest lit skin before the neck's shade."""
+    u = head_unit_px(size)
+    cy = eye_line_px(size)
+    cx = size[0] // 2
+    column = luminance(render(face, state, size)[:, cx - 5:cx + 6]).mean(axis=1)
+    y0, y1 = round(cy + 0.44 * u), round(cy + 0.64 * u)
+    edge = y0 + int(np.argmin(np.diff(column[y0:y1])))     # the sharpest fall from chin to shaded neck
+    return (edge - cy) / u
+
+
+@pytest.mark.parametrize("name", sorted(LOOKS))
+def test_jaw_drops_for_open_vowels_and_not_for_closed_lips(name: str) -> None:
+    """The chin moves down for a wide-open D (less for C), never for A or X, at any openness."""
+    face = ProceduralFace(get_look(name))
+    rest = chin_row(face, FaceState(mouth_shape=MouthShape.X))
+    assert 0.47 < rest < 0.53                                       # the chin where head.py draws it
+    assert chin_row(face, FaceState(mouth_shape=MouthShape.X, mouth_open=1.0)) == rest
+    assert chin_row(face, FaceState(mouth_shape=MouthShape.A, mouth_open=1.0)) == rest
+    wide = chin_row(face, FaceState(mouth_shape=MouthShape.D, mouth_open=1.0))
+    half = chin_row(face, FaceState(mouth_shape=MouthShape.C, mouth_open=1.0))
+    assert 0.02 < wide - rest < 0.06                                # a visible drop, not a dislocation
+    assert rest < half < wide
+    tilted = chin_row(face, FaceState(mouth_shape=MouthShape.D, mouth_open=1.0, head_tilt_deg=1.5))
+    assert abs(tilted - wide) < 0.01
+
+
+def test_lowered_chin_leaves_no_seam(face: ProceduralFace) -> None:
+    """Down the middle of the face, from the nose to the neck, a dropped jaw makes no sudden step in brightness."""
+    size = (1080, 1080)
+    u = head_unit_px(size)
+    cy = eye_line_px(size)
+    cx = size[0] // 2 - round(0.15 * u)         # through the cheek, beside the mouth
+    ys = slice(round(cy + 0.2 * u), round(cy + 0.43 * u))
+    for state in (FaceState(mouth_shape=MouthShape.X), FaceState(mouth_shape=MouthShape.D, mouth_open=1.0)):
+        column = luminance(render(face, state, size)[ys, cx - 3:cx + 4]).mean(axis=1)
+        assert np.abs(np.diff(column)).max() < 3.0
+
+
 def test_closed_eyes_show_no_white_or_iris(face: ProceduralFace) -> None:
     """Eyes open: whites and dark irises visible; blink=1: lids cover them completely."""
     ys, xs = box(SIZE, *EYES)

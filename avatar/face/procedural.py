@@ -11,6 +11,7 @@ import pygame
 from avatar.face.body import build_body
 from avatar.face.features import Features
 from avatar.face.head import build_head
+from avatar.face.jaw import CHIN_Y, JAW_DROP, STRETCH_END, STRETCH_TOP, ChinShadow, blit_head, jaw_drop
 from avatar.face.look import Look
 from avatar.face.state import FaceState
 
@@ -48,6 +49,7 @@ class _Layers:
     head: pygame.Surface
     head_origin: tuple[float, float]
     features: Features
+    chin_shadow: ChinShadow
     tilt_step_deg: float
     rotated: "OrderedDict[int, pygame.Surface]"
     rotated_bytes: int = 0
@@ -75,7 +77,7 @@ class ProceduralFace:
             # Tilt steps small enough that the crown moves under a pixel per step.
             step = math.degrees(0.8 / (0.75 * unit))
             layers = _Layers(unit, body, body_origin, head, head_origin,
-                             Features(self.look, unit), step, OrderedDict())
+                             Features(self.look, unit), ChinShadow(unit, round(JAW_DROP * unit)), step, OrderedDict())
             if len(self._layers) >= 4:      # a window resized many times must not hoard memory
                 self._layers.pop(next(iter(self._layers)))
             self._layers[size] = layers
@@ -144,9 +146,14 @@ class ProceduralFace:
         exact_x = centre_x - head.get_width() / 2
         exact_y = centre_y - head.get_height() / 2
         bx, by = round(exact_x), round(exact_y)
-        surface.blit(head, (bx, by), special_flags=pygame.BLEND_PREMULTIPLIED)
         # Features follow the head's whole-pixel position so they never slide against it.
         ox += bx - exact_x
         oy += by - exact_y
+        # The chin drops with the open mouth; the tilt is at most a couple of degrees, so the
+        # stretch can run along the screen's rows through the middle of the face.
+        drop_px = round(jaw_drop(state.mouth_shape, state.mouth_open) * unit)
+        layers.chin_shadow.draw(surface, ox + s * CHIN_Y * unit, oy + c * CHIN_Y * unit + drop_px, drop_px)
+        blit_head(surface, head, (bx, by), oy + STRETCH_TOP * unit * c - by, oy + STRETCH_END * unit * c - by,
+                  drop_px)
         layers.features.draw_eyes(surface, ox, oy, tilt_q, state)
         layers.features.draw_mouth(surface, ox, oy, tilt_q, state)
