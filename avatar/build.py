@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,17 +12,15 @@ import numpy as np
 from avatar import audio as audio_mod
 from avatar.errors import AvatarError, TTSError, UsageError
 from avatar.lipsync.track import MouthTrack
-from avatar.script import Expression, Pause, Script, Sentence, Slide, parse_script, load_script, \
-    decode_script_bytes
+from avatar.script import Expression, Pause, Script, Sentence, Slide, parse_script, decode_script_bytes
 from avatar.timeline import AudioClip, CaptionItem, Mark, MouthItem, Timeline
 from avatar.tts import Voice
-from avatar.tts.base import Speech, WordTiming
+from avatar.tts.base import Speech, WordTiming, caption_only
 
 log = logging.getLogger("avatar")
 
 LEAD_IN_S = 0.3            # silence before the first word
 PARAGRAPH_GAP_S = 0.35     # extra breath between paragraphs (espeak already ends sentences with a pause)
-FAILED_WORD_S = 0.33       # how long a sentence the voice could not speak stays on screen, per word
 MAX_CLIP_S = 8.0           # recorded audio is cut into clips this long at most, at quiet points
 # After this many sentences in a row fail, the voice is not asked again for this speech: an engine
 # that hangs costs its timeout per sentence, and the rest of the speech should not wait for it.
@@ -57,15 +54,6 @@ def place_speech(timeline: Timeline, speech: Speech, start_s: float, *,
         if hit:
             timeline.add_emphasis(hit[0].start_s, hit[-1].end_s)
     return end_s
-
-
-def _silent_speech(text: str, rate_hz: int) -> Speech:
-    """A caption-only stand-in for a sentence the voice could not speak."""
-    tokens = list(re.finditer(r"\S+", text))
-    step = FAILED_WORD_S
-    words = tuple(WordTiming(m.group(0), i * step, (i + 1) * step, m.start(), m.end())
-                  for i, m in enumerate(tokens))
-    return Speech(text, audio_mod.Audio.silence(max(1, len(tokens)) * step + 0.3, rate_hz), words)
 
 
 def build_script_timeline(script: Script, voice: Voice, *, options: BuildOptions = BuildOptions(),
@@ -110,7 +98,7 @@ def build_script_timeline(script: Script, voice: Voice, *, options: BuildOptions
                         logged = True
                     in_a_row += 1
                     tl.failures.append(f"line {seg.line}: {exc}")
-                    speech, silent = _silent_speech(seg.text, tl.rate_hz), True
+                    speech, silent = caption_only(seg.text, tl.rate_hz, tail_s=0.3), True
                 if speech.audio.rate_hz != tl.rate_hz:
                     speech = Speech(speech.text, speech.audio.resampled(tl.rate_hz), speech.words,
                                     speech.phonemes, speech.engine)

@@ -11,10 +11,13 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from avatar import __version__
 from avatar.errors import AvatarError, OutputPathError, TTSError, UsageError
+
+if TYPE_CHECKING:
+    from avatar.config import Config
 
 log = logging.getLogger("avatar")
 
@@ -111,7 +114,7 @@ def with_background(look, spec: str, base_dir: str, script_path: str | None):
 
 
 def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
-               soundtrack: Path | None = None):
+               soundtrack: Path | None = None, mouth_delay_s: float = 0.0):
     """The timeline (built in the background when asked), its look and the Show.
 
     A live show flashes the title card and speaks at once; a recording opens on the title card.
@@ -161,7 +164,8 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
             if getattr(args, attr):
                 setattr(tl, attr, getattr(args, attr))
     hold, fade = (LIVE_TITLE_HOLD_S, LIVE_TITLE_FADE_S) if live else (TITLE_HOLD_S, TITLE_FADE_S)
-    show = Show(tl, ShowOptions(captions=not args.no_captions, title_hold_s=hold, title_fade_s=fade))
+    show = Show(tl, ShowOptions(captions=not args.no_captions, title_hold_s=hold, title_fade_s=fade,
+                                mouth_delay_s=mouth_delay_s))
     return tl, look_obj, show
 
 
@@ -169,7 +173,9 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
 
 def cmd_play(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
-    size = _parse_window_size(args.size)
+    from avatar.player import parse_window_size
+
+    size = parse_window_size(args.size)
     if not 1 <= args.fps <= 240:
         raise UsageError(f"--fps {args.fps} is out of range; use 1 to 240 frames per second (e.g. 60)")
     tl, look, show = _load_show(args, background=True)
@@ -238,16 +244,13 @@ def cmd_record(args: argparse.Namespace) -> int:
     args.no_captions = args.no_captions or not args.burn_captions
     with tempfile.TemporaryDirectory(prefix="avatar-rec-") as tmp:
         wav = Path(tmp) / "voice.wav"
-        tl, look, show = _load_show(args, background=False, live=False, soundtrack=wav)
+        # The mouth track leads the voice slightly; in a video keep that lead within one frame.
+        from avatar.lipsync.cues import CueSettings
+
+        tl, look, show = _load_show(args, background=False, live=False, soundtrack=wav,
+                                    mouth_delay_s=max(0.0, CueSettings().lead_s - 1.0 / args.fps))
         if tl.soundtrack is None:
             tl.write_wav(wav)
-        # The mouth track leads the voice slightly; in a video keep that lead within one frame.
-        from dataclasses import replace as _replace
-
-        from avatar.lipsync.cues import CueSettings
-        from avatar.show import Show
-
-        show = Show(tl, _replace(show.options, mouth_delay_s=max(0.0, CueSettings().lead_s - 1.0 / args.fps)))
         import pygame
 
         pygame.font.init()
@@ -360,19 +363,9 @@ def _check_output_folder(path: Path) -> None:
     check_output_path(path, overwrite=True, suffixes=None)
 
 
-def _parse_window_size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise UsageError(f"--size '{text}' is not WIDTHxHEIGHT, e.g. 1280x720") from None
-    if w < 160 or h < 120 or w > 7680 or h > 4320:
-        raise UsageError(f"--size {w}x{h} is out of range; use between 160x120 and 7680x4320")
-    return w, h
-
-
 # --- parser ----------------------------------------------------------------------------------------
 
-def build_parser(config: "Config | None" = None) -> argparse.ArgumentParser:
+def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
     parser = _Parser(prog="avatar", description="A talking digital-human presenter: delivers speeches, "
                      "answers questions at a kiosk, records demo videos.")
     parser.add_argument("--version", action="version", version=f"avatar {__version__}")

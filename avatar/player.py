@@ -11,10 +11,22 @@ from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from avatar.clock import LiveClock
+from avatar.errors import UsageError
 from avatar.scene_state import SceneState
 from avatar.show import Show
 from avatar.sound import SoundOut
 from avatar.timeline import Timeline
+
+
+def parse_window_size(text: str) -> tuple[int, int]:
+    """A window size "WIDTHxHEIGHT" (--size of play, say and the kiosk), or UsageError."""
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UsageError(f"--size '{text}' is not WIDTHxHEIGHT, e.g. 1280x720") from None
+    if w < 160 or h < 120 or w > 7680 or h > 4320:
+        raise UsageError(f"--size {w}x{h} is out of range; use between 160x120 and 7680x4320")
+    return w, h
 
 
 class Drawer(Protocol):

@@ -17,7 +17,7 @@ import bisect
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from avatar.errors import ScriptError

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from avatar.face.idle import face_state_at
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
 from avatar.timeline import Timeline
 
@@ -46,8 +47,6 @@ class Show:
         self.options = options
 
     def state_at(self, t_s: float, **extra: object) -> SceneState:
-        from avatar.face.idle import face_state_at
-
         tl = self.timeline
         shape, openness = tl.mouth_at(t_s - self.options.mouth_delay_s)
         mark = tl.mark_at(t_s, "expression")

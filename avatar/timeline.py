@@ -196,13 +196,15 @@ class Timeline:
     def duration_s(self) -> float:
         return self.end_s
 
+    # The lanes are copy-on-write, so these lists are snapshots: read them, never change them
+    # (the player reads `clips` every frame, so no copy is made).
     @property
     def clips(self) -> list[AudioClip]:
-        return list(self._clips.items)
+        return self._clips.items
 
     @property
     def captions(self) -> list[CaptionItem]:
-        return list(self._captions.items)
+        return self._captions.items
 
     def mouth_at(self, t_s: float) -> tuple[MouthShape, float]:
         item: MouthItem | None = self._mouths.last_at(t_s)
@@ -235,7 +237,7 @@ class Timeline:
         return self._captions.index_at(t_s)
 
     def sentence_starts(self) -> list[float]:
-        return list(self._captions.starts)
+        return self._captions.starts
 
     def mark_at(self, t_s: float, kind: str) -> Mark | None:
         """The latest mark of `kind` at or before `t_s`."""

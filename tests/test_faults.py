@@ -28,19 +28,14 @@ from avatar import cli, tts
 from avatar.tts.base import VoiceSettings
 from avatar.tts.cache import SpeechCache
 from avatar.tts.fake import FakeEngine
+from helpers import subprocess_env
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "assets" / "speeches" / "beijing-digital-economy.md"
 TWO_SENTENCES = '+++\ntitle = "Fault test"\nvoice = "en-gb"\n+++\nBob maps the old city.\n\nWe open the market today!\n'
 
 
-def _env(tmp: Path, **extra: str) -> dict[str, str]:
-    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(ROOT),
-               XDG_CONFIG_HOME=str(tmp / "xdg"), AVATAR_CACHE_DIR=str(tmp / "cache"))
-    for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AVATAR_CONFIG"):
-        env.pop(key, None)
-    env.update(extra)
-    return env
+_env = subprocess_env
 
 
 def _avatar(*args: str, env: dict[str, str], cwd: Path, stdin: str | None = None,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from avatar.errors import ScriptError
-from avatar.script import Expression, Pause, Sentence, Slide, load_script, parse_script
+from avatar.script import Expression, Pause, Slide, load_script, parse_script
 
 FULL = """+++
 title = "Digital Beijing"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from llm_server import FakeLLMServer
+from helpers import subprocess_env
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "sk-live-TOPSECRET-0123456789"
@@ -27,13 +28,7 @@ HOSTILE = [
 PWNED = ("pwned-backtick", "pwned-semicolon", "pwned-pipe", "pwned-path.wav")
 
 
-def _env(tmp: Path, **extra: str) -> dict[str, str]:
-    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(ROOT),
-               XDG_CONFIG_HOME=str(tmp / "xdg"), AVATAR_CACHE_DIR=str(tmp / "cache"))
-    for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AVATAR_CONFIG"):
-        env.pop(key, None)
-    env.update(extra)
-    return env
+_env = subprocess_env
 
 
 def _everything_written(folder: Path) -> bytes:

@@ -27,6 +27,7 @@ from avatar.kiosk.keys import KeyCombo, parse_combo
 from avatar.kiosk.live import Kind, Utterance, silent_speech
 from avatar.kiosk.pipeline import SpeechPipeline, SpokenChunk
 from avatar.kiosk.session import sanitize_question
+from avatar.player import parse_window_size
 from avatar.kiosk.textbox import TextBox
 from avatar.scene_state import LowerThird, SceneState
 from avatar.show import Show, ShowOptions
@@ -477,13 +478,7 @@ def options_from_args(args: argparse.Namespace) -> KioskOptions:
     look = getattr(args, "look", None)
     if not look:
         look = load_script(args.script or DEFAULT_SCRIPT).meta.look or "official"
-    size_text = getattr(args, "size", "1280x720")
-    try:
-        w, h = (int(v) for v in size_text.lower().split("x"))
-    except ValueError:
-        raise UsageError(f"--size '{size_text}' is not WIDTHxHEIGHT, e.g. 1280x720") from None
-    if w < 160 or h < 120 or w > 7680 or h > 4320:
-        raise UsageError(f"--size {w}x{h} is out of range; use between 160x120 and 7680x4320")
+    w, h = parse_window_size(getattr(args, "size", "1280x720"))
     if not 5 <= args.fps <= 120:
         raise UsageError(f"--fps {args.fps} is out of range; use 5 to 120")
     for combo in (args.operator_key, args.fullscreen_key):

@@ -219,7 +219,7 @@ class _Loop:
     # --- pipeline callbacks (speech thread) ---------------------------------------------------
 
     def _on_chunk(self, chunk: SpokenChunk) -> None:
-        from avatar.kiosk.live import SILENT_ENGINE
+        from avatar.tts.base import SILENT_ENGINE
 
         silent = chunk.speech.engine == SILENT_ENGINE
         name = None if silent else self.audio.play(chunk)

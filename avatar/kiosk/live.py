@@ -9,35 +9,27 @@ is never written and read at once.
 from __future__ import annotations
 
 import queue
-import re
 import threading
 from dataclasses import dataclass, field
 from typing import Literal
 
-from avatar.audio import Audio
 from avatar.build import place_speech
 from avatar.clock import LiveClock
 from avatar.player import ClipScheduler
 from avatar.sound import SoundOut
 from avatar.timeline import Timeline
-from avatar.tts.base import Speech, WordTiming
+from avatar.tts.base import SILENT_ENGINE, Speech, caption_only
 
-SILENT_ENGINE = "silent"   # `Speech.engine` of a caption-only stand-in for a chunk the voice failed on
 START_MARGIN_S = 0.12      # a chunk is placed this far after "now" so its clip is started on time
 CHUNK_GAP_S = 0.06         # breath between chunks that arrive before the previous one ended
 CAPTION_HOLD_S = 0.5       # the last caption stays this long after the voice stops
-FAILED_WORD_S = 0.33       # how long each word of a chunk the voice could not speak stays on screen
 
 Kind = Literal["answer", "greeting"]
 
 
 def silent_speech(text: str, rate_hz: int = 22050) -> Speech:
     """A caption-only stand-in for a chunk the voice could not speak (shown, never heard)."""
-    tokens = list(re.finditer(r"\S+", text))
-    words = tuple(WordTiming(m.group(0), i * FAILED_WORD_S, (i + 1) * FAILED_WORD_S, m.start(), m.end())
-                  for i, m in enumerate(tokens))
-    return Speech(text, Audio.silence(max(1, len(tokens)) * FAILED_WORD_S + 0.2, rate_hz), words,
-                  engine=SILENT_ENGINE)
+    return caption_only(text, rate_hz, tail_s=0.2)
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -67,6 +68,19 @@ class VoiceSettings:
 
     voice: str = ""
     rate_wpm: int = 175
+
+
+SILENT_ENGINE = "silent"   # `Speech.engine` of a caption-only stand-in (shown, never heard)
+FAILED_WORD_S = 0.33       # how long each word the voice could not speak stays on screen
+
+
+def caption_only(text: str, rate_hz: int, *, tail_s: float) -> Speech:
+    """A stand-in for text the voice could not speak: silent audio, words paced for reading."""
+    tokens = list(re.finditer(r"\S+", text))
+    words = tuple(WordTiming(m.group(0), i * FAILED_WORD_S, (i + 1) * FAILED_WORD_S, m.start(), m.end())
+                  for i, m in enumerate(tokens))
+    return Speech(text, Audio.silence(max(1, len(tokens)) * FAILED_WORD_S + tail_s, rate_hz), words,
+                  engine=SILENT_ENGINE)
 
 
 class TTSEngine(Protocol):

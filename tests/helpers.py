@@ -1,0 +1,18 @@
+"""Shared by tests that run `python -m avatar` in a subprocess, as a user would."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def subprocess_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """Headless SDL, the checkout on the path, and nothing of the user's: no config, cache or key."""
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(ROOT),
+               XDG_CONFIG_HOME=str(tmp / "xdg"), AVATAR_CACHE_DIR=str(tmp / "cache"))
+    for key in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "AVATAR_CONFIG"):
+        env.pop(key, None)
+    env.update(extra)
+    return env
