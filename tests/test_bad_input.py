@@ -157,7 +157,7 @@ def _make_inputs(d: Path) -> None:
     save_wav(Audio(voice.astype(np.float32), 22050), d / "speech.wav")
     for name, args in [("8k.wav", ["-ar", "8000"]), ("96k.wav", ["-ar", "96000"]), ("stereo.wav", ["-ac", "2"]),
                        ("float.wav", ["-c:a", "pcm_f32le"]), ("speech.mp3", []), ("speech.flac", []),
-                       ("odd.wav", ["-ar", "96000", "-ac", "2", "-c:a", "pcm_f32le"])]:
+                       ("speech.ogg", ["-c:a", "libvorbis"]), ("odd.wav", ["-ar", "96000", "-ac", "2", "-c:a", "pcm_f32le"])]:
         subprocess.run([ffmpeg.exe(), "-v", "error", "-y", "-i", str(d / "speech.wav"), *args, str(d / name)],
                        check=True)
     data = (d / "speech.wav").read_bytes()
@@ -219,7 +219,7 @@ def test_no_partial_or_probe_files_anywhere(outcomes: tuple[Path, dict]) -> None
 
 @pytest.mark.parametrize("name, seconds", [("truncated.wav", 1.0), ("8k.wav", 2.0), ("96k.wav", 2.0),
                                            ("stereo.wav", 2.0), ("float.wav", 2.0), ("odd.wav", 2.0),
-                                           ("speech.mp3", 2.0), ("speech.flac", 2.0)])
+                                           ("speech.mp3", 2.0), ("speech.flac", 2.0), ("speech.ogg", 2.0)])
 def test_unusual_audio_gives_a_full_mouth_track(outcomes: tuple[Path, dict], tmp_path: Path, name: str,
                                                 seconds: float) -> None:
     """A truncated WAV gives the part that is there; other rates, stereo and float give the whole speech."""
