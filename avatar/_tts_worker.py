@@ -72,7 +72,7 @@ class _Engine:
 
         self.events: list[tuple[Any, ...]] = []
         self.pcm: list[bytes] = []
-        self.rate_hz = 22050
+        self.rate_hz = 22050  # espeak-ng's output rate (audio.VOICE_RATE_HZ; this process keeps numpy out)
         self._last_settings: tuple[str, int] | None = None
         self.driver_name = "default"
         self._espeak = None

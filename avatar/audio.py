@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import wave
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from avatar.errors import AudioInputError, EncodeError
+from avatar.errors import AudioInputError
 from avatar import ffmpeg
+
+
+VOICE_RATE_HZ = 22050   # what espeak-ng writes; speech, timelines and the kiosk's sound run at it
 
 
 @dataclass(frozen=True, eq=False)
@@ -81,7 +83,7 @@ def read_wav(path: str | os.PathLike[str]) -> Audio:
     return Audio(np.ascontiguousarray(data, dtype=np.float32), rate)
 
 
-def load(path: str | os.PathLike[str], rate_hz: int | None = 22050) -> Audio:
+def load(path: str | os.PathLike[str], rate_hz: int | None = VOICE_RATE_HZ) -> Audio:
     """Decode any audio file ffmpeg understands (WAV, MP3, OGG, FLAC, ...) to mono float32.
 
     `rate_hz=None` keeps the file's own rate.
@@ -97,20 +99,14 @@ def load(path: str | os.PathLike[str], rate_hz: int | None = 22050) -> Audio:
         rate_hz = ffmpeg.probe_audio_rate(p)
         if rate_hz is None:
             raise AudioInputError(f"{p} has no audio stream; give a WAV, MP3, OGG or FLAC recording")
-    cmd = [ffmpeg.exe(), "-nostdin", "-v", "error", "-i", str(p), "-vn", "-ac", "1",
-           "-ar", str(rate_hz), "-f", "f32le", "-acodec", "pcm_f32le", "-"]
-    try:
-        proc = subprocess.run(cmd, capture_output=True, timeout=600)
-    except subprocess.TimeoutExpired as exc:
-        raise EncodeError(f"decoding {p} took too long") from exc
-    samples = np.frombuffer(proc.stdout, dtype="<f4")
-    if proc.returncode == 0 and len(samples) == 0:
+    pcm, returncode, complaint = ffmpeg.decode_pcm(p, rate_hz)
+    samples = np.frombuffer(pcm, dtype="<f4")
+    if returncode == 0 and len(samples) == 0:
         raise AudioInputError(f"{p} holds no sound (0 samples; the file may be cut short); "
                               "give a WAV, MP3, OGG or FLAC recording")
-    if proc.returncode != 0 or len(samples) == 0:
-        first = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or ["no audio decoded"])[-1]
+    if returncode != 0 or len(samples) == 0:
         raise AudioInputError(
-            f"{p} is not a readable audio file ({first.strip()[:120]}); give a WAV, MP3, OGG or FLAC recording")
+            f"{p} is not a readable audio file ({complaint[:120]}); give a WAV, MP3, OGG or FLAC recording")
     if not np.isfinite(samples).all():
         # A float WAV can carry NaN or infinity; they would poison every frame they touch.
         samples = np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)

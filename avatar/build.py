@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from avatar import audio as audio_mod
+from avatar.audio import VOICE_RATE_HZ
 from avatar.errors import AvatarError, TTSError, UsageError
 from avatar.lipsync.track import MouthTrack
 from avatar.script import Expression, Pause, Script, Sentence, Slide, parse_script, decode_script_bytes
@@ -159,6 +160,19 @@ def quiet_cut_points(audio: audio_mod.Audio, max_clip_s: float = MAX_CLIP_S) -> 
     return cuts
 
 
+def read_transcript(path: str | Path) -> list[tuple[int, int, str]]:
+    """A transcript file (plain text or a speech script) as sentence spans of its joined spoken text."""
+    tpath = Path(path)
+    if not tpath.is_file():
+        raise UsageError(f"transcript not found: {tpath} (give a text file with what is said)")
+    return _sentence_spans(decode_script_bytes(tpath.read_bytes(), str(tpath)))
+
+
+def transcript_text(spans: list[tuple[int, int, str]]) -> str:
+    """What a transcript says, as one text (the sentences joined by spaces)."""
+    return " ".join(s[2] for s in spans)
+
+
 def _sentence_spans(text: str) -> list[tuple[int, int, str]]:
     """Sentences of a transcript as (char_start, char_end, text) in the joined spoken text."""
     script = parse_script(text)
@@ -172,7 +186,7 @@ def _sentence_spans(text: str) -> list[tuple[int, int, str]]:
 
 def build_audio_timeline(path: str | Path, *, transcript: str | Path | None = None,
                          voice: Voice | None = None, title: str = "", speaker: str = "",
-                         role: str = "", rate_hz: int = 22050) -> Timeline:
+                         role: str = "", rate_hz: int = VOICE_RATE_HZ) -> Timeline:
     """A recorded speech: mouth from its audio, or from the transcript's phonemes aligned to it."""
     rec = audio_mod.load(path, rate_hz)
     if rec.duration_s < 0.05:
@@ -186,11 +200,8 @@ def build_audio_timeline(path: str | Path, *, transcript: str | Path | None = No
 
         tl.add_mouth(MouthItem(0.0, track_from_audio(rec)))
     else:
-        tpath = Path(transcript)
-        if not tpath.is_file():
-            raise UsageError(f"transcript not found: {tpath} (give a text file with what is said)")
-        spans = _sentence_spans(decode_script_bytes(tpath.read_bytes(), str(tpath)))
-        joined = " ".join(s[2] for s in spans)
+        spans = read_transcript(transcript)
+        joined = transcript_text(spans)
         if voice is None:
             from avatar.tts import get_engine
 

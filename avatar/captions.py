@@ -6,7 +6,6 @@ import bisect
 import math
 import os
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -129,7 +128,7 @@ def _interp(x: float, xs: list[float], ys: list[float]) -> float:
     return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 
 
-def build_cues(sentences: Iterable[Any], words: Sequence[WordTiming] = (), *, line_chars: int = LINE_CHARS,
+def subtitle_cues(sentences: Iterable[Any], words: Sequence[WordTiming] = (), *, line_chars: int = LINE_CHARS,
                max_lines: int = MAX_LINES) -> tuple[Cue, ...]:
     """Caption cues from timed sentences, long ones split at word boundaries.
 
@@ -249,28 +248,3 @@ def caption_text(cues: Iterable[Cue], path: str | os.PathLike[str]) -> str:
         return to_vtt(cues)
     raise OutputPathError(f"{Path(path).name}: captions are written as .srt or .vtt; "
                           f"end the name with one of them")
-
-
-def write_text_atomic(path: str | os.PathLike[str], text: str, *, overwrite: bool = True) -> Path:
-    """Write UTF-8 text through a hidden temporary file and a rename: readers never see half a file."""
-    target = Path(path).expanduser().absolute()
-    folder = target.parent
-    if not folder.is_dir():
-        raise OutputPathError(f"folder {folder} does not exist; create it first (mkdir -p {folder})")
-    if target.is_dir():
-        raise OutputPathError(f"{target} is a folder; give a file name")
-    if target.exists() and not overwrite:
-        raise OutputPathError(f"{target} exists already; pass --overwrite to replace it")
-    tmp = target.with_name(f".{target.name}.part-{secrets.token_hex(4)}")
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.replace(tmp, target)
-    except OSError as exc:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-        raise OutputPathError(f"cannot write {target} ({exc.strerror or exc}); "
-                              f"choose another folder or fix its permissions") from exc
-    return target

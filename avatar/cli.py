@@ -14,13 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from avatar import __version__
-from avatar.errors import AvatarError, OutputPathError, TTSError, UsageError
+from avatar.errors import AvatarError, UsageError
 
 if TYPE_CHECKING:
     from avatar.config import Config
-
-log = logging.getLogger("avatar")
-
+    from avatar.load import ShowRequest
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,176 +56,66 @@ def _add_show_args(p: argparse.ArgumentParser, script_required: bool = False) ->
     _add_voice_args(p)
 
 
-def _voice(args: argparse.Namespace, voice: str = "", rate: int | None = None, language: str = ""):
-    """The voice to speak with: --voice, else the script's voice, else one for the script's language."""
-    from avatar.tts import Voice, get_engine
-    from avatar.tts.base import VoiceSettings
+def _request(args: argparse.Namespace, **given: object) -> ShowRequest:
+    """The show the options ask for (see `avatar.load`)."""
+    from avatar.load import ShowRequest
 
-    rate_wpm = args.rate if args.rate is not None else (rate or 175)
-    if not 80 <= rate_wpm <= 450:
-        raise UsageError(f"--rate {rate_wpm} is out of range; use 80 to 450 words per minute")
-    settings = VoiceSettings(voice=args.voice if args.voice is not None else voice, rate_wpm=rate_wpm)
-    engine = get_engine(args.engine)
-    if not settings.voice and language and language.lower() not in ("en", "") and \
-            hasattr(engine, "resolve_voice"):
-        try:
-            settings = VoiceSettings(engine.resolve_voice(language), rate_wpm)
-        except UsageError:
-            _say(f"no installed voice speaks language '{language}'; using the default voice "
-                 "(see 'avatar voices')")
-        except TTSError:
-            pass
-    if settings.voice and hasattr(engine, "resolve_voice"):
-        try:
-            settings = VoiceSettings(engine.resolve_voice(settings.voice), settings.rate_wpm)
-        except TTSError as exc:
-            # The engine cannot even list its voices. A speech still goes on as captions: each
-            # sentence meets the same error, and the builder reports it once.
-            log.debug("could not resolve voice %r: %s", settings.voice, exc)
-    return Voice(engine, settings, use_cache=not args.no_cache)
-
-
-def with_background(look, spec: str, base_dir: str, script_path: str | None):
-    """The look with the script's `background`: a colour "#rrggbb" (a gentle gradient from it) or an
-    image path relative to the script."""
-    import re
-    from dataclasses import replace
-
-    from avatar.errors import ScriptError
-    from avatar.script import IMAGE_SUFFIXES
-
-    spec = spec.strip()
-    if not spec:
-        return look
-    m = re.fullmatch(r"#?([0-9a-fA-F]{6})", spec)
-    if m:
-        r, g, b = (int(m.group(1)[i:i + 2], 16) for i in (0, 2, 4))
-        return replace(look, background_top=(r, g, b), background_image=None,
-                       background_bottom=(int(r * 0.45), int(g * 0.45), int(b * 0.45)))
-    image = Path(spec)
-    if not image.is_absolute():
-        image = Path(base_dir) / image
-    if not image.is_file() or image.suffix.lower() not in IMAGE_SUFFIXES:
-        raise ScriptError(f"background '{spec}' is neither a colour like \"#102040\" nor a PNG/JPEG image "
-                          "(paths are relative to the script's folder)", path=script_path)
-    return replace(look, background_image=str(image.resolve()))
-
-
-def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
-               soundtrack: Path | None = None, mouth_delay_s: float = 0.0):
-    """The timeline (built in the background when asked), its look and the Show.
-
-    A live show flashes the title card and speaks at once; a recording opens on the title card.
-    With `soundtrack`, a script's voice is written straight to that WAV as it is synthesised
-    instead of being kept in memory (then `timeline.soundtrack` is set)."""
-    from avatar.build import BuildOptions, build_audio_timeline, build_script_timeline, \
-        start_script_timeline
-    from avatar.face.look import get_look
-    from avatar.script import load_script
-    from avatar.show import LIVE_TITLE_FADE_S, LIVE_TITLE_HOLD_S, TITLE_FADE_S, TITLE_HOLD_S, Show, \
-        ShowOptions
-    from avatar.timeline import SoundtrackWriter, Timeline
-
-    if args.audio and args.script:
-        raise UsageError("give either a speech script or --audio FILE, not both")
-    if not args.audio and not args.script:
-        raise UsageError("give a speech script, e.g. 'avatar play assets/speeches/beijing-digital-economy.md',"
-                         " or --audio FILE")
-    if args.transcript and not args.audio:
-        raise UsageError("--transcript goes with --audio (a script already says what is spoken)")
-    if args.audio:
-        look_obj = get_look(args.look or "official")  # checked before the slow part
-        voice = _voice(args) if args.transcript else None
-        tl = build_audio_timeline(args.audio, transcript=args.transcript, voice=voice,
-                                  title=args.title or "", speaker=args.speaker or "", role=args.role or "")
-    else:
-        script = load_script(args.script)
-        look_obj = with_background(get_look(args.look or script.meta.look or "official"),
-                                   script.meta.background, script.base_dir, script.path)
-        voice = _voice(args, script.meta.voice, script.meta.rate_wpm, script.meta.language)
-        if hasattr(voice.engine, "start"):
-            voice.engine.start()  # the engine process starts while we open the window
-        has_title = bool(args.title or script.meta.title)
-        lead_in = 0.15 if live or not has_title else TITLE_HOLD_S + TITLE_FADE_S + 0.2
-        build = BuildOptions(lead_in_s=lead_in)
-        if background:
-            tl, _ = start_script_timeline(script, voice, build)
-        else:
-            tl = Timeline(title=script.meta.title, speaker=script.meta.speaker, role=script.meta.role,
-                          soundtrack=SoundtrackWriter(soundtrack, 22050) if soundtrack else None)
-            try:
-                build_script_timeline(script, voice, options=build, timeline=tl)
-            finally:
-                if tl.soundtrack is not None:
-                    tl.soundtrack.close(tl.duration_s)
-        for attr in ("title", "speaker", "role"):
-            if getattr(args, attr):
-                setattr(tl, attr, getattr(args, attr))
-    hold, fade = (LIVE_TITLE_HOLD_S, LIVE_TITLE_FADE_S) if live else (TITLE_HOLD_S, TITLE_FADE_S)
-    show = Show(tl, ShowOptions(captions=not args.no_captions, title_hold_s=hold, title_fade_s=fade,
-                                mouth_delay_s=mouth_delay_s))
-    return tl, look_obj, show
+    fields = dict(script=getattr(args, "script", None), audio=getattr(args, "audio", None),
+                  transcript=getattr(args, "transcript", None), look=getattr(args, "look", None),
+                  voice=args.voice, rate_wpm=args.rate, engine=args.engine, use_cache=not args.no_cache,
+                  captions=not getattr(args, "no_captions", False), title=getattr(args, "title", None),
+                  speaker=getattr(args, "speaker", None), role=getattr(args, "role", None))
+    fields.update(given)
+    return ShowRequest(**fields)  # type: ignore[arg-type]
 
 
 # --- commands --------------------------------------------------------------------------------------
 
-def cmd_play(args: argparse.Namespace) -> int:
+def cmd_play(args: argparse.Namespace, request: ShowRequest | None = None) -> int:
     t0 = time.perf_counter()
+    from avatar.load import load_show
     from avatar.player import parse_window_size
 
     size = parse_window_size(args.size)
     if not 1 <= args.fps <= 240:
         raise UsageError(f"--fps {args.fps} is out of range; use 1 to 240 frames per second (e.g. 60)")
-    tl, look, show = _load_show(args, background=True)
+    loaded = load_show(request or _request(args), live=True, background=True)
     # pygame is imported once the speech is known to be good (a bad script fails at once), while
     # the speech is being synthesised in the background.
     from avatar.player import Player
     from avatar.scene import Scene
     from avatar.sound import open_sound
 
+    tl, show = loaded.timeline, loaded.show
     sound = open_sound(tl.rate_hz, enabled=not args.mute)
     if sound.silent and not args.mute:
         _say("no sound device found; playing silently on the wall clock")
-    player = Player(show, lambda s: Scene(s, look, show_captions=not args.no_captions), sound,
-                    size=size, fullscreen=args.fullscreen, fps=args.fps,
-                    title=tl.title or "avatar")
+    player = Player(show, lambda s: Scene(s, loaded.look, show_captions=show.options.captions), sound,
+                    size=size, fullscreen=args.fullscreen, fps=args.fps, title=tl.title or "avatar")
     stats = player.run(max_wall_s=args.max_seconds, t0_wall=t0)
     if tl.failures:  # the cause was logged when it happened; this says how much it touched
         _say(f"{len(tl.failures)} of {len(tl.captions)} sentences were shown without voice (captions only)")
     if args.stats:
-        print(f"frames={stats.frames} wall_s={stats.wall_s:.2f} show_end_s={stats.show_end_s:.2f} "
-              f"max_sync_error_ms={stats.max_sync_error_s * 1000:.1f} "
-              f"first_audio_s={stats.first_audio_wall_s if stats.first_audio_wall_s is not None else -1:.3f} "
-              f"first_audio_unix={stats.first_audio_unix_s if stats.first_audio_unix_s is not None else -1:.3f} "
-              f"silent={int(stats.silent)}")
+        print(stats.summary())
     return 0
 
 
 def cmd_say(args: argparse.Namespace) -> int:
     """One line, played like a one-sentence speech script (directives such as [pause 1s] work)."""
-    import tempfile
-
-    from avatar.script import parse_script
-
     text = " ".join(args.text).strip()
     if not text:
         raise UsageError("nothing to say; give the text, e.g. avatar say \"Welcome to Geneva\"")
-    parse_script(text)  # a mistake is reported against the text, not a temporary file
-    with tempfile.NamedTemporaryFile("w", suffix=".md", delete=False, encoding="utf-8") as fh:
-        fh.write(text)
-        path = fh.name
-    try:
-        args.script, args.audio, args.transcript = path, None, None
-        return cmd_play(args)
-    finally:
-        os.unlink(path)
+    return cmd_play(args, _request(args, script=None, text=text))
 
 
 def cmd_record(args: argparse.Namespace) -> int:
     import tempfile
 
-    from avatar.captions import build_cues, caption_text, write_text_atomic
-    from avatar.recorder import Recorder, check_output_path, parse_size
+    from avatar.captions import caption_text, subtitle_cues
+    from avatar.lipsync.cues import CueSettings
+    from avatar.load import load_show
+    from avatar.output import check_output_path, write_atomic
+    from avatar.recorder import Recorder, parse_size
 
     # Every option and output path is checked before any minute is spent on speech or frames.
     size = parse_size(args.size)
@@ -241,14 +129,13 @@ def cmd_record(args: argparse.Namespace) -> int:
         check_output_path(args.cues, overwrite=args.overwrite, suffixes=(".json",))
     if args.thumbnail:
         check_output_path(args.thumbnail, overwrite=args.overwrite, suffixes=(".png",))
-    args.no_captions = args.no_captions or not args.burn_captions
+    burn = bool(args.burn_captions) and not args.no_captions
     with tempfile.TemporaryDirectory(prefix="avatar-rec-") as tmp:
         wav = Path(tmp) / "voice.wav"
         # The mouth track leads the voice slightly; in a video keep that lead within one frame.
-        from avatar.lipsync.cues import CueSettings
-
-        tl, look, show = _load_show(args, background=False, live=False, soundtrack=wav,
-                                    mouth_delay_s=max(0.0, CueSettings().lead_s - 1.0 / args.fps))
+        loaded = load_show(_request(args, captions=burn), live=False, soundtrack=wav,
+                           mouth_delay_s=max(0.0, CueSettings().lead_s - 1.0 / args.fps))
+        tl, show = loaded.timeline, loaded.show
         if tl.soundtrack is None:
             tl.write_wav(wav)
         import pygame
@@ -256,7 +143,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         pygame.font.init()
         from avatar.scene import Scene
 
-        scene = Scene(size, look, show_captions=bool(args.burn_captions))
+        scene = Scene(size, loaded.look, show_captions=burn)
 
         def render(t_s: float, surface) -> None:
             scene.draw(surface, show.state_at(t_s))
@@ -265,55 +152,21 @@ def cmd_record(args: argparse.Namespace) -> int:
     if not args.quiet:
         _say(f"wrote {result.output} ({result.duration_s:.1f} s, {result.frames} frames, "
              f"{result.speed_x:.1f}x real time)")
-    cues = build_cues(tl.captions)
+    cues = subtitle_cues(tl.captions)
     for side in sidecars:
-        write_text_atomic(side, caption_text(cues, side))
+        write_atomic(side, caption_text(cues, side))
     if args.cues:
         from avatar.lipsync import write_track
         from avatar.timeline import whole_mouth_track
 
         write_track(whole_mouth_track(tl), args.cues, "json", result.output.name)
     if args.thumbnail:
-        _write_thumbnail(Path(args.thumbnail), scene, show, size)
+        from avatar.poster import write_poster
+
+        write_poster(args.thumbnail, scene, show, size)
     if tl.failures:  # the cause was logged when it happened; this says how much it touched
         _say(f"{len(tl.failures)} of {len(tl.captions)} sentences were recorded without voice (captions only)")
     return 0
-
-
-def _poster_time(show) -> float:
-    """Mid-sentence with the mouth wide open, once the title card has gone if the speech allows."""
-    from avatar.lipsync.track import MouthShape
-
-    caps = [c for c in show.timeline.captions if not c.silent] or show.timeline.captions
-    if not caps:
-        return min(1.0, show.timeline.duration_s / 2)
-    settle = show.options.title_hold_s + show.options.title_fade_s + 1.0
-    first = next((c for c in caps if c.start_s >= settle), caps[0])
-    a = first.start_s + (first.end_s - first.start_s) * 0.2
-    b = first.start_s + (first.end_s - first.start_s) * 0.8
-    steps = [a + (b - a) * i / 120 for i in range(121)]
-
-    def score(t: float) -> float:
-        shape, openness = show.timeline.mouth_at(t)
-        return openness + (0.5 if shape in (MouthShape.C, MouthShape.D) else 0.0)
-
-    return max(steps, key=score)
-
-
-def _write_thumbnail(path: Path, scene, show, size: tuple[int, int]) -> None:
-    import pygame
-
-    surface = pygame.Surface(size)
-    scene.draw(surface, show.state_at(_poster_time(show)))
-    tmp = path.with_name(f".{path.name}.part.png")
-    try:
-        pygame.image.save(surface, str(tmp))
-        os.replace(tmp, path)
-    except (pygame.error, OSError) as exc:
-        raise OutputPathError(f"cannot write the thumbnail {path} ({exc}); choose another folder") from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
@@ -331,41 +184,31 @@ def cmd_voices(args: argparse.Namespace) -> int:
 
 def cmd_lipsync(args: argparse.Namespace) -> int:
     from avatar import audio as audio_mod
+    from avatar.build import read_transcript, transcript_text
     from avatar.lipsync import align_transcript, track_from_audio, track_from_speech, write_track
+    from avatar.load import make_voice
+    from avatar.output import check_output_path
 
     if args.text and args.transcript:
         raise UsageError("give --text or --transcript, not both")
-    if args.output and args.output != "-":
-        _check_output_folder(Path(args.output))
-    rec = audio_mod.load(args.audio, 22050)
-    text = args.text
-    if args.transcript:
-        from avatar.build import _sentence_spans
-        from avatar.script import decode_script_bytes
-
-        tpath = Path(args.transcript)
-        if not tpath.is_file():
-            raise UsageError(f"transcript not found: {tpath}")
-        text = " ".join(s[2] for s in _sentence_spans(decode_script_bytes(tpath.read_bytes(), str(tpath))))
+    to_stdout = args.output in (None, "-")
+    if not to_stdout:
+        check_output_path(args.output, overwrite=True, suffixes=None)  # now, before any work
+    rec = audio_mod.load(args.audio)
+    text = transcript_text(read_transcript(args.transcript)) if args.transcript else args.text
     if text:
-        track = track_from_speech(align_transcript(rec, _voice(args).synthesize(text)))
+        track = track_from_speech(align_transcript(rec, make_voice(_request(args)).synthesize(text)))
     else:
         track = track_from_audio(rec)
-    write_track(track, None if args.output in (None, "-") else args.output, args.format,
-                os.path.basename(args.audio))
+    write_track(track, None if to_stdout else args.output, args.format, os.path.basename(args.audio))
     return 0
-
-
-def _check_output_folder(path: Path) -> None:
-    """OutputPathError now, before any work, if `path` cannot be written (lipsync overwrites)."""
-    from avatar.recorder import check_output_path
-
-    check_output_path(path, overwrite=True, suffixes=None)
 
 
 # --- parser ----------------------------------------------------------------------------------------
 
 def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
+    from avatar.kiosk.command import add_arguments as kiosk_arguments
+
     parser = _Parser(prog="avatar", description="A talking digital-human presenter: delivers speeches, "
                      "answers questions at a kiosk, records demo videos.")
     parser.add_argument("--version", action="version", version=f"avatar {__version__}")
@@ -428,7 +271,9 @@ def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_record)
 
-    _add_optional_commands(sub)
+    p = sub.add_parser("kiosk", help="answer visitors' questions live (full screen or --headless)")
+    kiosk_arguments(p)
+    p.set_defaults(func=_run_kiosk)
     if config is not None:
         for name, p in sub.choices.items():
             p.set_defaults(**config.defaults_for(name))
@@ -436,32 +281,10 @@ def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def _add_optional_commands(sub) -> None:
-    """Subcommands that live in their own packages."""
-    try:
-        from avatar.kiosk.command import add_arguments as kiosk_args
-    except ImportError:
-        pass
-    else:
-        p = sub.add_parser("kiosk", help="answer visitors' questions live (full screen or --headless)")
-        kiosk_args(p)
-        p.set_defaults(func=_run_kiosk)
-
-
 def _run_kiosk(args: argparse.Namespace) -> int:
-    """The kiosk, with the API key of the config file's [kiosk] section when $OPENAI_API_KEY is unset.
-
-    The key goes only into the environment mapping handed to the kiosk (never into os.environ, so no
-    child process inherits it) and is never printed."""
-    from avatar.config import Config
     from avatar.kiosk.command import run
 
-    config = getattr(args, "config", None)
-    env = dict(os.environ)
-    key = config.api_key if isinstance(config, Config) else None
-    if key and not env.get("OPENAI_API_KEY", "").strip():
-        env["OPENAI_API_KEY"] = key
-    return run(args, env=env)
+    return run(args)
 
 
 def _sigterm_as_interrupt() -> None:

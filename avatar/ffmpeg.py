@@ -383,6 +383,19 @@ def mp4_boxes(path: str | os.PathLike[str]) -> list[str]:
     return types
 
 
+def decode_pcm(path: Path, rate_hz: int) -> tuple[bytes, int, str]:
+    """Decode any audio file to mono float32 little-endian PCM at `rate_hz`: (samples, return code,
+    the cause line of ffmpeg's complaint). Raises EncodeError if decoding hangs."""
+    cmd = [exe(), "-nostdin", "-v", "error", "-i", str(path), "-vn", "-ac", "1",
+           "-ar", str(rate_hz), "-f", "f32le", "-acodec", "pcm_f32le", "-"]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=600)
+    except subprocess.TimeoutExpired as exc:
+        raise EncodeError(f"decoding {path} took too long") from exc
+    lines = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+    return proc.stdout, proc.returncode, (lines or ["no audio decoded"])[-1].strip()
+
+
 def _run(cmd: list[str], what: str) -> subprocess.CompletedProcess[bytes]:
     proc = subprocess.run(cmd, capture_output=True, timeout=600)
     if proc.returncode != 0:

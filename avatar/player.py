@@ -48,6 +48,14 @@ class PlayStats:
     def max_sync_error_s(self) -> float:
         return max((abs(a - s) for s, a in self.clip_starts), default=0.0)
 
+    def summary(self) -> str:
+        """One line of key=value figures (`avatar play --stats`, read by tests and the benchmark)."""
+        first_s = -1.0 if self.first_audio_wall_s is None else self.first_audio_wall_s
+        first_unix = -1.0 if self.first_audio_unix_s is None else self.first_audio_unix_s
+        return (f"frames={self.frames} wall_s={self.wall_s:.2f} show_end_s={self.show_end_s:.2f} "
+                f"max_sync_error_ms={self.max_sync_error_s * 1000:.1f} first_audio_s={first_s:.3f} "
+                f"first_audio_unix={first_unix:.3f} silent={int(self.silent)}")
+
 
 class ClipScheduler:
     """Starts a timeline's audio clips when the live clock reaches them, and re-anchors the clock

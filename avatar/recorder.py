@@ -5,14 +5,14 @@ from __future__ import annotations
 import math
 import os
 import re
-import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from avatar import ffmpeg
-from avatar.errors import AudioInputError, OutputPathError, UsageError
+from avatar.errors import AudioInputError, UsageError
+from avatar.output import check_output_path, discard, publish, reserve_part
 from avatar.progress import FrameProgress
 
 SIZE_PRESETS: dict[str, tuple[int, int]] = {
@@ -26,7 +26,6 @@ SIZE_PRESETS: dict[str, tuple[int, int]] = {
 }
 X264_TUNES = ("film", "animation", "grain", "stillimage", "fastdecode", "zerolatency", "psnr", "ssim")
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
-VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov")
 MIN_SIDE, MAX_SIDE = 16, 8192
 MIN_FPS, MAX_FPS = 1.0, 120.0
 
@@ -96,47 +95,6 @@ def check_encoding(fps: float, crf: int, preset: str, tune: str | None = None) -
         raise UsageError(f"encoder tune {tune!r} is unknown; give one of: {', '.join(X264_TUNES)}")
 
 
-def check_output_path(output: str | os.PathLike[str], *, overwrite: bool = False,
-                      suffixes: tuple[str, ...] | None = VIDEO_SUFFIXES) -> Path:
-    """The output as an absolute path, or OutputPathError naming the problem and its fix."""
-    path = Path(output).expanduser().absolute()
-    if suffixes is not None and path.suffix.lower() not in suffixes:
-        if suffixes == VIDEO_SUFFIXES:
-            raise OutputPathError(f"{path.name}: the video is written as MP4; end the name with "
-                                  f"{' or '.join(suffixes)} (e.g. {path.stem or 'talk'}.mp4)")
-        raise OutputPathError(f"{path.name}: end the name with {' or '.join(suffixes)} "
-                              f"(e.g. {path.stem or 'out'}{suffixes[0]})")
-    folder = path.parent
-    if not folder.exists():
-        raise OutputPathError(f"folder {folder} does not exist; create it first (mkdir -p {folder})")
-    if not folder.is_dir():
-        raise OutputPathError(f"cannot write {path.name}: {folder} is a file, not a folder")
-    if path.is_dir():
-        raise OutputPathError(f"{path} is a folder; give a file name such as {path / 'talk.mp4'}")
-    if path.exists() and not overwrite:
-        raise OutputPathError(f"{path} exists already; pass --overwrite to replace it or choose another name")
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputPathError(f"folder {folder} is not writable; choose another folder or fix its permissions")
-    _probe_folder(folder)
-    return path
-
-
-def _probe_folder(folder: Path) -> None:
-    """Create and delete a hidden file: the only sure test of a folder (root ignores permission bits,
-    and read-only mounts and /proc pass os.access), made now rather than after minutes of work."""
-    probe = folder / f".avatar-probe-{secrets.token_hex(4)}"
-    try:
-        with open(probe, "xb"):
-            pass
-    except OSError as exc:
-        raise OutputPathError(f"cannot write in folder {folder} ({exc.strerror or exc}); "
-                              f"choose another folder or fix its permissions") from None
-    try:
-        probe.unlink()
-    except OSError:
-        pass
-
-
 def _check_audio(audio: Path) -> None:
     if not audio.exists():
         raise AudioInputError(f"audio file not found: {audio} (check the path)")
@@ -144,48 +102,6 @@ def _check_audio(audio: Path) -> None:
         raise AudioInputError(f"{audio} is not an audio file (empty or a folder)")
     if ffmpeg.probe_audio_rate(audio) is None:
         raise AudioInputError(f"{audio} has no audio stream; give a WAV, MP3, OGG or FLAC recording")
-
-
-def _reserve_temp(path: Path) -> Path:
-    """Create the hidden part file next to the target, so a rename publishes it in one step."""
-    for _ in range(10):
-        tmp = path.with_name(f".{path.name}.part-{secrets.token_hex(4)}{path.suffix}")
-        try:
-            with open(tmp, "xb"):
-                return tmp
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise OutputPathError(f"cannot write in folder {path.parent} ({exc.strerror or exc}); "
-                                  f"choose another folder or fix its permissions") from exc
-    raise OutputPathError(f"cannot create a temporary file in {path.parent}")  # pragma: no cover
-
-
-def _publish(tmp: Path, path: Path, overwrite: bool) -> None:
-    """Rename the finished part file to the target; without `overwrite`, never replace a file."""
-    if overwrite:
-        os.replace(tmp, path)
-        return
-    try:
-        # A hard link fails if the target appeared meanwhile, where a rename would silently replace it.
-        os.link(tmp, path)
-    except FileExistsError as exc:
-        raise OutputPathError(f"{path} was created by someone else while recording; "
-                              f"pass --overwrite to replace it") from exc
-    except OSError:  # a file system without hard links (FAT, some network shares)
-        if path.exists():
-            raise OutputPathError(f"{path} exists already; pass --overwrite to replace it") from None
-        os.replace(tmp, path)
-        return
-    tmp.unlink()
-
-
-def _remove(path: Path | None) -> None:
-    if path is not None:
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
 
 
 class Recorder:
@@ -235,7 +151,7 @@ class Recorder:
         w, h = self.size
         # Masks R=0xFF0000, G=0xFF00, B=0xFF: the memory layout ffmpeg.native_pix_fmt() names.
         surfaces = [pygame.Surface((w, h), 0, 32, (0xFF0000, 0xFF00, 0xFF, 0)) for _ in range(2)]
-        tmp = _reserve_temp(path)
+        tmp = reserve_part(path)
         encoder = ffmpeg.VideoEncoder(tmp, size=(w, h), fps=self.fps, frames=frames, audio=audio, crf=self.crf,
                                       preset=self.preset, tune=self.tune, threads=self.threads,
                                       pix_fmt_in=ffmpeg.native_pix_fmt(), label=path.name)
@@ -249,11 +165,11 @@ class Recorder:
                     encoder.submit(surface.get_buffer(), surface)
                     bar.update()
                 encoder.finish()
-            _publish(tmp, path, self.overwrite)
+            publish(tmp, path, overwrite=self.overwrite)
         except BaseException:
             # Ctrl-C, a failing render, a dead ffmpeg or a full disk: nothing half-made stays behind.
             encoder.abort()
-            _remove(tmp)
+            discard(tmp)
             raise
         elapsed_s = time.perf_counter() - t0
         video_s = frames / self.fps

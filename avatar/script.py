@@ -22,6 +22,7 @@ from pathlib import Path
 
 from avatar.errors import ScriptError
 from avatar.face.state import EXPRESSIONS
+from avatar.tts.base import rate_problem
 
 MAX_PAUSE_S = 60.0
 # 2 MB of text is some 30 hours of speech: a bigger file is almost surely the wrong file (a log, a
@@ -193,9 +194,9 @@ def _front_matter(lines: list[str], path: str | None) -> tuple[ScriptMeta, int]:
         if not isinstance(value, want) or isinstance(value, bool):
             kind = "a whole number" if want is int else "a quoted string"
             raise ScriptError(f"front matter '{key}' must be {kind}", path=path, line=line)
-        if key == "rate" and not 80 <= int(value) <= 450:  # type: ignore[call-overload]
-            raise ScriptError(f"rate {value} is out of range; use 80 to 450 words per minute",
-                              path=path, line=line)
+        problem = rate_problem(int(value)) if key == "rate" else None  # type: ignore[call-overload]
+        if problem:
+            raise ScriptError(f"rate {problem}", path=path, line=line)
         values["rate_wpm" if key == "rate" else key] = value
     return ScriptMeta(**values), end + 1  # type: ignore[arg-type]
 

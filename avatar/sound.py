@@ -10,7 +10,7 @@ from typing import Iterator, Protocol
 
 import numpy as np
 
-from avatar.audio import Audio
+from avatar.audio import VOICE_RATE_HZ, Audio
 
 log = logging.getLogger("avatar")
 
@@ -84,7 +84,7 @@ class MixerOut:
 
     silent = False
 
-    def __init__(self, rate_hz: int = 22050, buffer_samples: int = 512) -> None:
+    def __init__(self, rate_hz: int = VOICE_RATE_HZ, buffer_samples: int = 512) -> None:
         import pygame
 
         pygame.mixer.pre_init(rate_hz, -16, 1, buffer_samples)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from avatar.audio import Audio
+from avatar.audio import VOICE_RATE_HZ, Audio
 from avatar.lipsync.track import MouthShape, MouthTrack
 from avatar.tts.base import WordTiming
 
@@ -138,7 +138,7 @@ class _Lane:
 class Timeline:
     """Everything placed on the show's time axis; read it with the `*_at(t)` methods."""
 
-    rate_hz: int = 22050
+    rate_hz: int = VOICE_RATE_HZ
     title: str = ""
     speaker: str = ""
     role: str = ""
@@ -263,18 +263,6 @@ class Timeline:
                     v = 1.0 - (t_s - b) / 0.3
                 best = max(best, v)
         return best
-
-    def clip_at(self, t_s: float) -> AudioClip | None:
-        clip: AudioClip | None = self._clips.last_at(t_s)
-        if clip is None or t_s >= clip.end_s:
-            return None
-        return clip
-
-    def clips_from(self, t_s: float) -> list[AudioClip]:
-        """Clips still sounding at `t_s` or starting after it, in time order."""
-        starts, items = self._clips.snapshot()
-        i = max(0, bisect.bisect_right(starts, t_s) - 1)
-        return [c for c in items[i:] if c.end_s > t_s]
 
     # --- audio out -----------------------------------------------------------------------------
     def write_wav(self, path: str | Path, duration_s: float | None = None, chunk_s: float = 10.0) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from avatar.captions import Cue, build_cues, caption_text, to_srt, to_vtt, write_text_atomic
+from avatar.captions import Cue, subtitle_cues, caption_text, to_srt, to_vtt
+from avatar.output import write_atomic
 from avatar.errors import OutputPathError
 from avatar.tts.base import WordTiming
 
@@ -69,7 +70,7 @@ def check_layout(cues: list[tuple[float, float, str]]) -> None:
 
 
 def test_srt_parses_back_to_the_sentences_with_ordered_times():
-    cues = build_cues([(0.5, 9.0, LONG), (9.5, 11.0, SHORT)])
+    cues = subtitle_cues([(0.5, 9.0, LONG), (9.5, 11.0, SHORT)])
     parsed = parse_srt(to_srt(cues))
     check_layout(parsed)
     assert " ".join(t.replace("\n", " ") for _, _, t in parsed) == LONG + " " + SHORT
@@ -81,7 +82,7 @@ def test_srt_parses_back_to_the_sentences_with_ordered_times():
 
 def test_without_word_timings_time_follows_the_characters():
     """A split sentence shows each piece for a share of its time proportional to its length."""
-    cues = build_cues([(0.0, 10.0, LONG)])
+    cues = subtitle_cues([(0.0, 10.0, LONG)])
     for cue in cues:
         share = (len(cue.text) + 1) / (len(LONG) + 1)
         assert cue.end_s - cue.start_s == pytest.approx(10.0 * share, abs=0.15)
@@ -90,7 +91,7 @@ def test_without_word_timings_time_follows_the_characters():
 def test_with_word_timings_a_piece_starts_when_its_first_word_is_spoken():
     words = spoken_words(LONG, 1.0)
     end = words[-1].end_s
-    cues = build_cues([(1.0, end, LONG)], words)
+    cues = subtitle_cues([(1.0, end, LONG)], words)
     assert len(cues) >= 3
     starts = [w.start_s for w in words]
     for cue in cues[1:]:
@@ -102,7 +103,7 @@ def test_with_word_timings_a_piece_starts_when_its_first_word_is_spoken():
 
 def test_vtt_has_word_tags_inside_each_cue_in_order():
     words = spoken_words(LONG, 0.25)
-    cues = build_cues([(0.25, words[-1].end_s, LONG)], words)
+    cues = subtitle_cues([(0.25, words[-1].end_s, LONG)], words)
     parsed = parse_vtt(to_vtt(cues))
     assert len(parsed) == len(cues)
     word_starts = {round(w.start_s, 3) for w in words}
@@ -119,7 +120,7 @@ def test_vtt_has_word_tags_inside_each_cue_in_order():
 
 
 def test_vtt_escapes_markup_and_srt_uses_commas():
-    cues = build_cues([(0.0, 2.0, "Fish & chips <3 > salad")])
+    cues = subtitle_cues([(0.0, 2.0, "Fish & chips <3 > salad")])
     vtt, srt = to_vtt(cues), to_srt(cues)
     assert "Fish &amp; chips &lt;3 &gt; salad" in vtt
     assert "00:00:00,000 --> 00:00:02,000" in srt and "00:00:00.000 --> 00:00:02.000" in vtt
@@ -139,7 +140,7 @@ def test_sentence_objects_with_their_own_words_and_empty_ones():
         words: tuple[WordTiming, ...] = ()
 
     words = tuple(spoken_words(SHORT, 2.0))
-    cues = build_cues([Item(0.0, 1.0, "   "), Item(2.0, words[-1].end_s, SHORT, words)])
+    cues = subtitle_cues([Item(0.0, 1.0, "   "), Item(2.0, words[-1].end_s, SHORT, words)])
     assert len(cues) == 1 and cues[0].text == SHORT
     assert cues[0].word_starts_s == tuple(w.start_s for w in words)
 
@@ -164,7 +165,7 @@ def test_any_sentences_become_well_formed_cues(sentences: list[list[str]], timed
         items.append((t, ws[-1].end_s, text))
         all_words += ws
         t = ws[-1].end_s + 0.3
-    cues = build_cues(items, all_words if timed else ())
+    cues = subtitle_cues(items, all_words if timed else ())
     parsed = parse_srt(to_srt(cues))
     assert " ".join(x.replace("\n", " ") for _, _, x in parsed) == " ".join(" ".join(s) for s in sentences)
     for start, end, text in parsed:
@@ -174,13 +175,13 @@ def test_any_sentences_become_well_formed_cues(sentences: list[list[str]], timed
     parse_vtt(to_vtt(cues))
 
 
-def test_write_text_atomic(tmp_path: Path):
-    target = write_text_atomic(tmp_path / "talk.srt", "1\nA\n")
+def test_write_atomic(tmp_path: Path):
+    target = write_atomic(tmp_path / "talk.srt", "1\nA\n")
     assert target.read_text(encoding="utf-8") == "1\nA\n"
-    write_text_atomic(tmp_path / "talk.srt", "ünïcode\n")
+    write_atomic(tmp_path / "talk.srt", "ünïcode\n")
     assert (tmp_path / "talk.srt").read_bytes() == "ünïcode\n".encode()
     with pytest.raises(OutputPathError, match="--overwrite"):
-        write_text_atomic(tmp_path / "talk.srt", "new", overwrite=False)
+        write_atomic(tmp_path / "talk.srt", "new", overwrite=False)
     with pytest.raises(OutputPathError, match="does not exist"):
-        write_text_atomic(tmp_path / "nope" / "talk.srt", "x")
+        write_atomic(tmp_path / "nope" / "talk.srt", "x")
     assert os.listdir(tmp_path) == ["talk.srt"]

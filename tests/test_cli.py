@@ -121,7 +121,7 @@ def test_broken_config_file_is_a_usage_error(tmp_path: Path) -> None:
 def test_script_background_colour_or_image(tmp_path: Path) -> None:
     import pygame
 
-    from avatar.cli import with_background
+    from avatar.face.look import with_background
     from avatar.errors import ScriptError
     from avatar.face.look import get_look
 

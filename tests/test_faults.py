@@ -75,7 +75,7 @@ def broken_pyttsx3(tmp_path: Path) -> dict[str, str]:
 def test_one_failing_sentence_is_recorded_as_a_silent_caption(tmp_path: Path, capsys, caplog,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """The sentence the voice fails on is in the captions with silence under it; the rest is spoken."""
-    monkeypatch.setitem(tts._shared, "flaky", FakeEngine(fail_on="market"))
+    monkeypatch.setitem(tts.ENGINES, "flaky", lambda: FakeEngine(fail_on="market"))
     script = tmp_path / "talk.md"
     script.write_text(TWO_SENTENCES.replace('voice = "en-gb"\n', ""), "utf-8")
     out = tmp_path / "talk.mp4"
@@ -122,7 +122,7 @@ def test_an_engine_that_cannot_start_still_plays(tmp_path: Path, broken_pyttsx3:
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stderr
     stats = dict(kv.split("=") for kv in proc.stdout.split())
-    assert int(stats["frames"]) > 10
+    assert int(stats["frames"]) >= 1 and float(stats["show_end_s"]) > 0, "the window drew the show"
     assert sum("no speech engine on this machine" in ln for ln in _lines(proc.stderr)) == 1
 
 
@@ -302,7 +302,8 @@ def test_an_interrupted_recording_leaves_nothing_behind(tmp_path: Path, how: str
         while not list(work.glob(".talk.mp4.part*")) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert list(work.glob(".talk.mp4.part*")), "the recording started"
-        time.sleep(0.3)  # some frames are in the part file
+        while not any(p.stat().st_size > 0 for p in work.glob(".talk.mp4.part*")) and time.monotonic() < deadline:
+            time.sleep(0.05)  # until some frames are in the part file
         if how == "ctrl-c":
             os.killpg(proc.pid, signal.SIGINT)  # the terminal sends it to the whole group, ffmpeg too
         elif how == "sigterm":
@@ -331,7 +332,7 @@ def test_an_interrupted_recording_leaves_nothing_behind(tmp_path: Path, how: str
 def test_a_tiny_soak_run_answers_everything_through_rotating_failures(capsys: pytest.CaptureFixture[str]) -> None:
     from llm_server import rotating_failures
 
-    from avatar.kiosk import soak
+    from avatar.bench import soak
 
     with FakeLLMServer(mode_for=rotating_failures(4), slow_gap_s=1.0, keep_requests=False) as server:
         code = soak.main(["--base-url", server.base_url, "--questions", "20", "--first-token-timeout", "0.4",

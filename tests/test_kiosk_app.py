@@ -13,14 +13,14 @@ import pygame
 import pytest
 
 from avatar.errors import UsageError
-from avatar.kiosk import app as kiosk_app
 from avatar.kiosk import command
 from avatar.kiosk.app import KioskApp
 from avatar.kiosk.attract import greetings
-from avatar.kiosk.build import build_kiosk
+from avatar.kiosk.build import KioskSetup, build_kiosk
 from avatar.kiosk.grounding import Persona
 from avatar.kiosk.keys import parse_combo
 from avatar.kiosk.textbox import TextBox
+from avatar.kiosk.voice import engine_voice
 from avatar.scene_state import SceneState
 from avatar.sound import NullOut
 from avatar.tts.base import Speech, VoiceSettings
@@ -120,11 +120,11 @@ class Driver:
 
 def drive(args: argparse.Namespace, steps: list[Step], *, env: dict[str, str] | None = None,
           speak: Callable[[str], Speech] | None = None, deadline_s: float = 20.0
-          ) -> tuple[Driver, Sink, kiosk_app.KioskSetup]:
+          ) -> tuple[Driver, Sink, KioskSetup]:
     setup = build_kiosk(command.config_from_args(args), env=env or {})
     sink = Sink()
     driver = Driver(sink, steps, deadline_s)
-    assert kiosk_app.run(args, setup, speak=speak or fast_voice(), sound=sink, on_frame=driver) == 0
+    assert command.run_window(args, setup, speak=speak or fast_voice(), sound=sink, on_frame=driver) == 0
     assert driver.steps == [], f"stuck at step {driver.steps[0].name!r} (done: {driver.done})"
     return driver, sink, setup
 
@@ -256,7 +256,7 @@ def test_operator_keys_quit_and_leave_full_screen_not_the_visitor() -> None:
     sink = Sink()
     driver = Driver(sink, steps)
     driver.quit_posted = True   # the combination to quit is posted by the last step itself
-    kiosk_app.run(args, setup, speak=fast_voice(), sound=sink, on_frame=driver)
+    command.run_window(args, setup, speak=fast_voice(), sound=sink, on_frame=driver)
     assert driver.steps == [] and seen["before"] is True
     with pytest.raises(UsageError, match="modifier"):
         parse_combo("q")
@@ -355,10 +355,10 @@ def test_real_espeak_voice_and_nothing_typed_is_written_to_disk(tmp_path: Path, 
     steps = [Step("ask", lambda app, s: True, ask(typed)), Step("speaks", speaking)]
     args = parse("--engine", "pyttsx3")
     setup = build_kiosk(command.config_from_args(args), env={})
-    synth, voice = command._engine_synthesize("pyttsx3", setup.voice)
+    speak, _ = engine_voice("pyttsx3", setup.voice)
     sink = Sink()
     driver = Driver(sink, steps, deadline_s=25)
-    kiosk_app.run(args, setup, speak=lambda text: synth(text, voice), sound=sink, on_frame=driver)
+    command.run_window(args, setup, speak=speak, sound=sink, on_frame=driver)
     assert driver.steps == [] and sink.plays() >= 1
     played_s = sum(d for d, _ in sink.played)
     assert played_s > 1.0, "espeak spoke real audio"

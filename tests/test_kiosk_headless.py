@@ -132,13 +132,22 @@ def test_strange_input_never_crashes_the_kiosk(tmp_path: Path) -> None:
     assert_every_question_was_answered_aloud(events, len(questions))
 
 
-def test_inactivity_reset_is_reported(server: FakeLLMServer) -> None:
-    def slow_lines() -> Iterator[str]:
+def test_inactivity_reset_is_reported() -> None:
+    """The second visitor comes a minute after the first answer ended: the conversation starts afresh."""
+    out = io.StringIO()
+    now = [1000.0]   # the session's clock: it moves only when the test says so
+
+    def lines() -> Iterator[str]:
         yield "Hello\n"
-        time.sleep(0.3)  # sequencing only: the second visitor comes after the idle limit
+        deadline = time.monotonic() + 60
+        while '"answer_end"' not in out.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.01)   # until the first answer has ended (an event, not a duration)
+        now[0] += 61.0
         yield "What is a digital human?\n"
 
-    events = run(parse("--idle-reset", "0.1"), slow_lines(), {})
+    assert command.run(parse("--idle-reset", "60"), stdin=lines(), stdout=out, env={},
+                       clock=lambda: now[0]) == 0
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [e["q"] for e in events if e["event"] == "reset"] == [2]
 
 
@@ -168,14 +177,18 @@ def test_a_new_line_interrupts_the_answer_in_progress(tmp_path: Path) -> None:
     assert any(e["event"] == "chunk" for e in second)
 
 
-def test_the_engine_can_be_injected() -> None:
+def test_the_engine_can_be_injected(monkeypatch: pytest.MonkeyPatch) -> None:
+    from avatar import tts
     from avatar.tts.fake import FakeEngine
 
     engine = FakeEngine()
+    monkeypatch.setitem(tts.ENGINES, "counting-fake", lambda: engine)
     out = io.StringIO()
-    rc = command.run(parse("--rate", "200"), stdin=io.StringIO("hello\n"), stdout=out, env={},
-                     synthesize=lambda text, settings: engine.synthesize(text, settings))
+    rc = command.run(parse("--rate", "200", "--engine", "counting-fake"), stdin=io.StringIO("hello\n"),
+                     stdout=out, env={})
     assert rc == 0 and engine.calls >= 2  # the warm-up and the answer
+    spoken = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert any(e["event"] == "chunk" and e["audio_s"] > 0 for e in spoken)
 
 
 def test_bad_options_are_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from avatar.audio import Audio
 from avatar.lipsync import CueSettings, MouthShape, MouthTrack, shape_for_phoneme, track_from_audio
-from avatar.lipsync.cues import Span, build_cues
+from avatar.lipsync.cues import Span, mouth_cues
 
 S = MouthShape
 RATE = 22050
@@ -56,7 +56,7 @@ def assert_valid(cues: tuple, duration_s: float) -> None:
 def test_long_silence_relaxes_to_rest_and_short_pause_does_not() -> None:
     spans = [Span(0.0, 0.5, S.D), Span(0.6, 1.0, S.C),   # 0.1 s pause: held
              Span(1.5, 2.0, S.D)]                          # 0.5 s pause: rest
-    cues = build_cues(spans, 2.5, CueSettings(lead_s=0.0))
+    cues = mouth_cues(spans, 2.5, CueSettings(lead_s=0.0))
     assert_valid(cues, 2.5)
     track = MouthTrack(cues, np.zeros(250, np.float32), 100.0, 2.5)
     assert track.shape_at(0.55) is not S.X
@@ -65,14 +65,14 @@ def test_long_silence_relaxes_to_rest_and_short_pause_does_not() -> None:
 
 
 def test_pause_between_short_and_long_gets_a_relaxed_mouth() -> None:
-    cues = build_cues([Span(0.0, 0.5, S.D), Span(0.7, 1.0, S.C)], 1.0, CueSettings(lead_s=0.0))
+    cues = mouth_cues([Span(0.0, 0.5, S.D), Span(0.7, 1.0, S.C)], 1.0, CueSettings(lead_s=0.0))
     track = MouthTrack(cues, np.zeros(100, np.float32), 100.0, 1.0)
     assert track.shape_at(0.6) in (S.A, S.B)
 
 
 def test_short_cue_borrows_time_from_a_long_neighbour() -> None:
     """A 20 ms shape next to a long one grows to 60 ms by taking the end of the long one."""
-    cues = build_cues([Span(0.0, 0.3, S.D), Span(0.3, 0.32, S.B), Span(0.32, 0.6, S.C)], 0.6,
+    cues = mouth_cues([Span(0.0, 0.3, S.D), Span(0.3, 0.32, S.B), Span(0.32, 0.6, S.C)], 0.6,
                       CueSettings(lead_s=0.0))
     assert_valid(cues, 0.6)
     assert [c.shape for c in cues] == [S.D, S.B, S.C]
@@ -80,7 +80,7 @@ def test_short_cue_borrows_time_from_a_long_neighbour() -> None:
 
 
 def test_short_cue_without_spare_neighbours_is_absorbed_into_the_next() -> None:
-    cues = build_cues([Span(0.0, 0.07, S.D), Span(0.07, 0.09, S.B), Span(0.09, 0.15, S.C),
+    cues = mouth_cues([Span(0.0, 0.07, S.D), Span(0.07, 0.09, S.B), Span(0.09, 0.15, S.C),
                        Span(0.15, 0.5, S.E)], 0.5, CueSettings(lead_s=0.0))
     assert_valid(cues, 0.5)
     assert S.B not in [c.shape for c in cues]
@@ -90,7 +90,7 @@ def test_short_cue_without_spare_neighbours_is_absorbed_into_the_next() -> None:
 
 
 def test_closed_lips_are_stretched_never_dropped() -> None:
-    cues = build_cues([Span(0.0, 0.6, S.C), Span(0.6, 0.62, S.A, keep=True), Span(0.62, 1.0, S.D)], 1.0,
+    cues = mouth_cues([Span(0.0, 0.6, S.C), Span(0.6, 0.62, S.A, keep=True), Span(0.62, 1.0, S.D)], 1.0,
                       CueSettings(lead_s=0.0))
     assert_valid(cues, 1.0)
     a = [c for c in cues if c.shape is S.A]
@@ -99,7 +99,7 @@ def test_closed_lips_are_stretched_never_dropped() -> None:
 
 
 def test_lead_moves_shapes_earlier_never_later() -> None:
-    cues = build_cues([Span(0.5, 0.8, S.D)], 1.5, CueSettings(lead_s=0.03))
+    cues = mouth_cues([Span(0.5, 0.8, S.D)], 1.5, CueSettings(lead_s=0.03))
     d = [c for c in cues if c.shape is S.D][0]
     assert d.start_s == pytest.approx(0.47)
 
@@ -111,7 +111,7 @@ def test_lead_moves_shapes_earlier_never_later() -> None:
 def test_any_spans_give_clean_cues(raw: list, duration_s: float) -> None:
     """Whatever comes in: full coverage, no cue under 60 ms, every closed-lips sound shows A at its middle."""
     spans = [Span(t0, t0 + d, shape, keep=shape is S.A) for t0, d, shape in sorted(raw)]
-    cues = build_cues(spans, duration_s)
+    cues = mouth_cues(spans, duration_s)
     assert_valid(cues, duration_s)
     if duration_s >= 2 * MIN_S:
         assert all(c.end_s - c.start_s >= MIN_S - 1e-6 for c in cues)
@@ -218,7 +218,7 @@ def test_audio_shapes_are_deterministic() -> None:
 
 def test_benchmark_entry_point_runs() -> None:
     """The benchmark script's hook analyses a few seconds and reports a speed (not checked here)."""
-    from avatar.lipsync.bench import bench_analysis, speech_like
+    from avatar.bench.lipsync_audio import bench_analysis, speech_like
 
     assert bench_analysis(3.0) > 0.0
     track = track_from_audio(speech_like(6.0))

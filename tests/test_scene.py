@@ -11,7 +11,7 @@ import pytest
 
 from avatar.errors import ConfigError
 from avatar.face import FaceState, get_look
-from avatar.face.bench import bench_draw
+from avatar.bench.draw_frames import bench_draw
 from avatar.fonts import FontBook
 from avatar.scene import Scene, wrap_text
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard

@@ -11,7 +11,7 @@ from avatar.bench.result import Budget, Figure
 def measure(ctx: BenchContext) -> list[Figure]:
     import pygame
 
-    from avatar.face.bench import bench_draw
+    from avatar.bench.draw_frames import bench_draw
 
     size = (320, 180) if ctx.quick else (1920, 1080)
     frames = 20 if ctx.quick else 300

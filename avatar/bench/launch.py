@@ -28,7 +28,7 @@ def measure(ctx: BenchContext) -> list[Figure]:
             write_speech(folder, SPEECH_S, tag="", name=f"speech-20min-{run}.md")
         probe = folder / f"probe-{run}.json"
         env = avatar_env(ctx, ctx.scratch(f"launch-cache-{run}"))
-        done = run_avatar(["play", str(script), "--max-seconds", "1.5" if ctx.quick else "2.5", "--stats",
+        done = run_avatar(["play", str(script), "--max-seconds", "30" if ctx.quick else "8", "--stats",
                            "--size", "320x180" if ctx.quick else WINDOW], env, cwd=folder, probe_out=probe,
                           timeout_s=120)
         stats = parse_stats(done.stdout)

@@ -11,7 +11,7 @@ def _duration(seconds: float) -> str:
 
 
 def measure(ctx: BenchContext) -> list[Figure]:
-    from avatar.lipsync.bench import bench_analysis
+    from avatar.bench.lipsync_audio import bench_analysis
 
     seconds = 20.0 if ctx.quick else 600.0
     runs = 2 if ctx.quick else ctx.runs

@@ -97,3 +97,30 @@ def get_look(name: str) -> Look:
         return LOOKS[name]
     except KeyError:
         raise ConfigError(f"unknown look {name!r}; known looks: {', '.join(sorted(LOOKS))}") from None
+
+
+def with_background(look: Look, spec: str, base_dir: str, script_path: str | None) -> Look:
+    """The look with a script's `background`: a colour "#rrggbb" (a gentle gradient from it) or an
+    image path relative to the script."""
+    import re
+    from dataclasses import replace
+    from pathlib import Path
+
+    from avatar.errors import ScriptError
+    from avatar.script import IMAGE_SUFFIXES
+
+    spec = spec.strip()
+    if not spec:
+        return look
+    m = re.fullmatch(r"#?([0-9a-fA-F]{6})", spec)
+    if m:
+        r, g, b = (int(m.group(1)[i:i + 2], 16) for i in (0, 2, 4))
+        return replace(look, background_top=(r, g, b), background_image=None,
+                       background_bottom=(int(r * 0.45), int(g * 0.45), int(b * 0.45)))
+    image = Path(spec)
+    if not image.is_absolute():
+        image = Path(base_dir) / image
+    if not image.is_file() or image.suffix.lower() not in IMAGE_SUFFIXES:
+        raise ScriptError(f"background '{spec}' is neither a colour like \"#102040\" nor a PNG/JPEG image "
+                          "(paths are relative to the script's folder)", path=script_path)
+    return replace(look, background_image=str(image.resolve()))

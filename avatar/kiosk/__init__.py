@@ -3,7 +3,7 @@
     question ─> KioskSession (guardrails, history, idle reset, interruption)
                    └─> AnswerChain: LLMAnswerer ─(fails before speaking)─> LocalAnswerer
                           └─> SpeechChunker ─> clean_for_speech ─> AnswerEvent("chunk")
-                                                 └─> SpeechPipeline (TTS on a worker) ─> audio out
+                                                 └─> SpeechPipeline (GuardedVoice on a worker) ─> audio out
 """
 
 import importlib
@@ -19,7 +19,7 @@ _WHERE = {
     "LLMAnswerer": "llm", "LLMSettings": "llm", "llm_answerer_from_env": "llm",
     "LocalAnswerer": "local", "SpeechPipeline": "pipeline", "SpokenChunk": "pipeline",
     "KioskSession": "session", "SessionRules": "session", "sanitize_question": "session",
-    "clean_for_speech": "speechtext",
+    "clean_for_speech": "speechtext", "EventWriter": "events", "GuardedVoice": "voice",
 }
 
 
@@ -30,7 +30,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "AnswerChain", "AnswerEvent", "Answerer", "Grounding", "KioskConfig", "KioskSession", "KioskSetup",
+    "AnswerChain", "AnswerEvent", "Answerer", "EventWriter", "Grounding", "GuardedVoice", "KioskConfig", "KioskSession", "KioskSetup",
     "LLMAnswerer", "LLMSettings", "LocalAnswerer", "Persona", "SessionRules", "SpeechChunker",
     "SpeechPipeline", "SpokenChunk", "Turn", "build_kiosk", "chunk_text_stream", "clean_for_speech",
     "llm_answerer_from_env", "load_grounding", "sanitize_question",

@@ -8,26 +8,22 @@ the operator's combinations (default Ctrl+Shift+Q, Ctrl+Shift+F) quit and toggle
 
 from __future__ import annotations
 
-import argparse
-import io
 import logging
 import os
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Any, Callable, Iterator, TextIO
+from typing import Any, Callable, Iterator
 
 from avatar.clock import LiveClock
 from avatar.kiosk.answerer import AnswerEvent
 from avatar.kiosk.attract import AttractSchedule, greetings
-from avatar.kiosk.build import DEFAULT_SCRIPT, KioskSetup
+from avatar.kiosk.build import KioskSetup
 from avatar.kiosk.chunker import chunk_text_stream
-from avatar.kiosk.headless import EventWriter
+from avatar.kiosk.events import EventWriter
 from avatar.kiosk.keys import KeyCombo, parse_combo
-from avatar.kiosk.live import Kind, Utterance, silent_speech
+from avatar.kiosk.live import Kind, Utterance
 from avatar.kiosk.pipeline import SpeechPipeline, SpokenChunk
-from avatar.kiosk.session import sanitize_question
-from avatar.player import parse_window_size
 from avatar.kiosk.textbox import TextBox
 from avatar.scene_state import LowerThird, SceneState
 from avatar.show import Show, ShowOptions
@@ -35,7 +31,6 @@ from avatar.sound import SoundOut
 from avatar.timeline import Timeline
 from avatar.tts.base import Speech
 
-RATE_HZ = 22050
 STALL_PATIENCE_S = 45.0    # an answer that neither speaks nor ends for this long is given up silently
 NAME_SHOW_S = 8.0          # the speaker's name shows this long at start-up (and during greetings)
 NAME_FADE_S = 0.5
@@ -55,7 +50,6 @@ class KioskOptions:
     fullscreen_key: str = "ctrl+shift+f"
     attract_after_s: float | None = 20.0
     attract_every_s: float = 45.0
-    idle_reset_s: float = 60.0
     max_seconds: float | None = None   # tests and demos: stop by itself after this long
 
 
@@ -104,7 +98,6 @@ class KioskApp:
         self._scenes: dict[tuple[int, int], Any] = {}
         self._running = False
         now = time.perf_counter()
-        self._last_activity_s = now
         self._last_typing_s = float("-inf")
         self._reset_done = True            # nothing to forget before the first visitor
         self._next_idle_check_s = now
@@ -112,7 +105,6 @@ class KioskApp:
         self._name_from_s = now + 0.5
         self._name_until_s = now + NAME_SHOW_S
         self._last_error_log_s = float("-inf")
-        self._voice_failing = False       # speech thread only
 
     # --- public API -----------------------------------------------------------------------------------
     def run(self, on_frame: Callable[["KioskApp", SceneState], None] | None = None) -> KioskStats:
@@ -120,7 +112,7 @@ class KioskApp:
         import pygame
 
         t0 = time.perf_counter()
-        self.pipeline = SpeechPipeline(self._speak, on_chunk=self._on_chunk, on_end=self._on_end,
+        self.pipeline = SpeechPipeline(self._synthesize, on_chunk=self._on_chunk, on_end=self._on_end,
                                        on_error=self._on_speech_error, logger=self.log)
         ticker = pygame.time.Clock()
         self._running = True
@@ -153,7 +145,7 @@ class KioskApp:
 
     def ask(self, text: str) -> bool:
         """Ask `text` as if typed and entered: the current answer or greeting stops at once."""
-        clean = sanitize_question(text, self.session.rules.max_question_chars)
+        clean = self.session.clean(text)
         if not clean.text:
             return False
         self.interrupt()
@@ -163,7 +155,7 @@ class KioskApp:
         utterance = self._new_utterance("answer", now)
         self.stats.questions += 1
         self._note("question", q=utterance.id, text=clean.text)
-        events = self.session.ask(clean.text)
+        events = self.session.ask(clean)
         threading.Thread(target=self._stream, args=(utterance.id, events),
                          name=f"avatar-kiosk-answer-{utterance.id}", daemon=True).start()
         return True
@@ -230,7 +222,7 @@ class KioskApp:
             self.greet()
         if now >= self._next_idle_check_s:
             self._next_idle_check_s = now + 1.0
-            self._reset_if_idle(now)
+            self._reset_if_idle()
 
     def _finished(self, u: Utterance, now: float) -> None:
         self.current = None
@@ -240,18 +232,18 @@ class KioskApp:
         else:
             self._greeting_over(now)
 
-    def _reset_if_idle(self, now: float) -> None:
-        """After `idle_reset_s` without a key or an answer, the next visitor starts fresh."""
+    def _reset_if_idle(self) -> None:
+        """When the session says nobody is there (no key, no answer), the next visitor starts fresh:
+        the conversation is forgotten and the half-typed question goes too."""
         busy = self.current is not None and self.current.kind == "answer"
-        if busy or self._reset_done or now - self._last_activity_s < self.options.idle_reset_s:
+        if busy or self._reset_done or not self.session.idle():
             return
         self._reset_done = True
-        had = bool(self.session.history) or bool(self.box.text)
-        self.session.reset()
+        forgot = self.session.reset_if_idle()
+        typed = bool(self.box.text)
         self.box.clear()
-        if had:
+        if forgot or typed:
             self.stats.resets += 1
-            self.log.info("conversation reset after %.0f s of inactivity", self.options.idle_reset_s)
             self._note("reset")
 
     # --- keyboard -------------------------------------------------------------------------------------
@@ -293,7 +285,7 @@ class KioskApp:
             self.interrupt()   # a greeting gives way to a visitor at once; an answer waits for Enter
 
     def _activity(self, now: float) -> None:
-        self._last_activity_s = now
+        self.session.touch()
         self._reset_done = False
         self.attract.activity(now)
 
@@ -332,23 +324,6 @@ class KioskApp:
         finally:
             if not ended:
                 self.pipeline.submit(answer_id, AnswerEvent("answer_end", interrupted=True))
-
-    def _speak(self, text: str) -> Speech:
-        """Speech thread: the voice, or the words alone if the voice fails (never an error aloud)."""
-        try:
-            speech = self._synthesize(text)
-        except Exception as exc:  # noqa: BLE001 - TTSError or worse: show the words, keep talking
-            if not self._voice_failing:   # logged when it starts failing, not once per chunk
-                self._voice_failing = True
-                self.log.warning("speech synthesis failed (%s); showing answers without voice until it "
-                                 "works again", type(exc).__name__)
-            return silent_speech(text, RATE_HZ)
-        if self._voice_failing:
-            self._voice_failing = False
-            self.log.info("speech synthesis works again")
-        if speech.duration_s == 0 and any(ch.isalnum() for ch in text):
-            return silent_speech(text, RATE_HZ)
-        return speech
 
     def _on_chunk(self, chunk: SpokenChunk) -> None:
         u = self.current
@@ -466,54 +441,3 @@ class KioskApp:
     def _note(self, event: str, **fields: Any) -> None:
         if self.events is not None:
             self.events.emit(event, to_stdout=False, **fields)
-
-
-# --- command glue -----------------------------------------------------------------------------------------
-
-def options_from_args(args: argparse.Namespace) -> KioskOptions:
-    """The window options of `avatar kiosk`, with the script's look when --look is not given."""
-    from avatar.errors import UsageError
-    from avatar.script import load_script
-
-    look = getattr(args, "look", None)
-    if not look:
-        look = load_script(args.script or DEFAULT_SCRIPT).meta.look or "official"
-    w, h = parse_window_size(getattr(args, "size", "1280x720"))
-    if not 5 <= args.fps <= 120:
-        raise UsageError(f"--fps {args.fps} is out of range; use 5 to 120")
-    for combo in (args.operator_key, args.fullscreen_key):
-        parse_combo(combo)   # a bad combination is a usage error before any window opens
-    return KioskOptions(
-        size=(w, h), fullscreen=not args.windowed, fps=args.fps, look=look,
-        quit_key=args.operator_key, fullscreen_key=args.fullscreen_key,
-        attract_after_s=None if args.no_attract else args.attract_after, attract_every_s=args.attract_every,
-        idle_reset_s=args.idle_reset, max_seconds=args.max_seconds)
-
-
-def run(args: argparse.Namespace, setup: KioskSetup, *, speak: Callable[[str], Speech] | None = None,
-        sound: SoundOut | None = None, warm_up: Callable[[], None] | None = None,
-        log_file: TextIO | None = None, on_frame: Callable[[KioskApp, SceneState], None] | None = None) -> int:
-    """Run the windowed kiosk for `avatar kiosk`; returns the exit code. Keywords let tests inject parts."""
-    from avatar.face.look import get_look
-    from avatar.sound import open_sound
-
-    options = options_from_args(args)
-    get_look(options.look)   # an unknown look, too
-    if speak is None:
-        from avatar.kiosk.command import _engine_synthesize
-
-        synth, voice = _engine_synthesize(args.engine, setup.voice)
-        speak = lambda text: synth(text, voice)  # noqa: E731 - a one-line binding
-    own_sound = sound is None
-    if sound is None:
-        sound = open_sound(RATE_HZ, enabled=not args.mute)
-        if sound.silent and not args.mute:
-            setup.session.log.warning("no sound device found; answers are shown as captions only")
-    events = EventWriter(io.StringIO(), log_file=log_file) if log_file is not None else None
-    app = KioskApp(setup, options, speak=speak, sound=sound, events=events, warm_up=warm_up)
-    try:
-        app.run(on_frame)
-    finally:
-        if own_sound:
-            sound.close()
-    return 0

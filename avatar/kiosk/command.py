@@ -16,10 +16,13 @@ from avatar.errors import AvatarError, OutputPathError, UsageError
 from avatar.kiosk.llm import DEFAULT_MODEL  # light: the SDK itself is imported only when used
 
 if TYPE_CHECKING:  # the parser is built for every command; the kiosk's parts load when it runs
+    from avatar.kiosk.app import KioskApp, KioskOptions
     from avatar.kiosk.build import KioskConfig, KioskSetup
-    from avatar.tts.base import Speech, VoiceSettings
+    from avatar.scene_state import SceneState
+    from avatar.sound import SoundOut
+    from avatar.tts.base import Speech
 
-SynthesizeFn = Callable[[str, "VoiceSettings"], "Speech"]
+SpeakFn = Callable[[str], "Speech"]
 
 
 def _positive(kind: type) -> Callable[[str], float | int]:
@@ -96,6 +99,10 @@ def config_from_args(args: argparse.Namespace) -> "KioskConfig":
     from avatar.kiosk.llm import LLMSettings
     from avatar.kiosk.session import SessionRules
 
+    from avatar.tts.base import check_rate
+
+    if args.rate is not None:
+        check_rate(args.rate)
     script = args.script or DEFAULT_SCRIPT
     knowledge = args.knowledge
     if knowledge is None and args.script is None and DEFAULT_KNOWLEDGE.is_dir():
@@ -107,8 +114,9 @@ def config_from_args(args: argparse.Namespace) -> "KioskConfig":
     return KioskConfig(script, knowledge, llm, rules, voice=args.voice, rate_wpm=args.rate)
 
 
-def run(args: argparse.Namespace, *, synthesize: SynthesizeFn | None = None, stdin: TextIO | None = None,
-        stdout: TextIO | None = None, env: Mapping[str, str] | None = None) -> int:
+def run(args: argparse.Namespace, *, speak: SpeakFn | None = None, stdin: TextIO | None = None,
+        stdout: TextIO | None = None, env: Mapping[str, str] | None = None,
+        clock: Callable[[], float] | None = None) -> int:
     """Run `avatar kiosk`; returns the exit code. Keyword arguments let tests inject parts."""
     log = logging.getLogger("avatar.kiosk")
     stderr_handler = _ensure_stderr_logging(log)
@@ -120,10 +128,15 @@ def run(args: argparse.Namespace, *, synthesize: SynthesizeFn | None = None, std
             env["OPENAI_API_KEY"] = app_config.api_key  # the config file's [kiosk] api_key
         from avatar.kiosk.build import build_kiosk
 
-        setup = build_kiosk(config, env=env, logger=log)
+        setup = build_kiosk(config, env=env, logger=log, **({"clock": clock} if clock else {}))
         if not args.headless:
-            return _run_windowed(args, setup, synthesize)
-        return _run_headless(args, setup, synthesize, stdin, stdout)
+            log_file = _open_log(args.log)
+            try:
+                return run_window(args, setup, speak=speak, log_file=log_file)
+            finally:
+                if log_file is not None:
+                    log_file.close()
+        return _run_headless(args, setup, speak, stdin, stdout)
     except AvatarError as exc:
         print(f"avatar kiosk: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -132,36 +145,71 @@ def run(args: argparse.Namespace, *, synthesize: SynthesizeFn | None = None, std
             log.removeHandler(stderr_handler)
 
 
-def _run_windowed(args: argparse.Namespace, setup: KioskSetup, synthesize: SynthesizeFn | None) -> int:
+def window_options(args: argparse.Namespace) -> KioskOptions:
+    """The window options of `avatar kiosk`, with the script's look when --look is not given."""
+    from avatar.face.look import get_look
+    from avatar.kiosk.app import KioskOptions
+    from avatar.kiosk.build import DEFAULT_SCRIPT
+    from avatar.kiosk.keys import parse_combo
+    from avatar.player import parse_window_size
+    from avatar.script import load_script
+
+    look = getattr(args, "look", None)
+    if not look:
+        look = load_script(args.script or DEFAULT_SCRIPT).meta.look or "official"
+    get_look(look)   # an unknown look is a usage error before any window opens
+    w, h = parse_window_size(getattr(args, "size", "1280x720"))
+    if not 5 <= args.fps <= 120:
+        raise UsageError(f"--fps {args.fps} is out of range; use 5 to 120")
+    for combo in (args.operator_key, args.fullscreen_key):
+        parse_combo(combo)   # a bad combination, too
+    return KioskOptions(
+        size=(w, h), fullscreen=not args.windowed, fps=args.fps, look=look,
+        quit_key=args.operator_key, fullscreen_key=args.fullscreen_key,
+        attract_after_s=None if args.no_attract else args.attract_after, attract_every_s=args.attract_every,
+        max_seconds=args.max_seconds)
+
+
+def run_window(args: argparse.Namespace, setup: KioskSetup, *, speak: SpeakFn | None = None,
+               sound: SoundOut | None = None, log_file: TextIO | None = None,
+               on_frame: Callable[[KioskApp, SceneState], None] | None = None) -> int:
+    """Run the windowed kiosk; returns the exit code. Keywords let tests inject parts."""
+    from avatar.audio import VOICE_RATE_HZ
+    from avatar.kiosk.app import KioskApp
+    from avatar.kiosk.events import EventWriter
+    from avatar.sound import open_sound
+
+    options = window_options(args)
+    if speak is None:
+        from avatar.kiosk.voice import engine_voice
+
+        speak, _ = engine_voice(args.engine, setup.voice)
+    own_sound = sound is None
+    if sound is None:
+        sound = open_sound(VOICE_RATE_HZ, enabled=not args.mute)
+        if sound.silent and not args.mute:
+            setup.session.log.warning("no sound device found; answers are shown as captions only")
+    events = EventWriter(io.StringIO(), log_file=log_file) if log_file is not None else None
+    chosen = speak
+    app = KioskApp(setup, options, speak=chosen, sound=sound, events=events,
+                   warm_up=lambda: _warm_up(setup, chosen))
     try:
-        from avatar.kiosk import app  # the windowed kiosk (drawing, keyboard input)
-    except ImportError:
-        raise UsageError("the windowed kiosk is not available in this build; use --headless") from None
-    synth, voice = _synth_and_voice(args, setup, synthesize)
-    log_file = _open_log(args.log)
-    try:
-        return int(app.run(args, setup, speak=lambda text: synth(text, voice),
-                           warm_up=lambda: _warm_up(setup, synth, voice), log_file=log_file))
+        app.run(on_frame)
     finally:
-        if log_file is not None:
-            log_file.close()
+        if own_sound:
+            sound.close()
+    return 0
 
 
-def _synth_and_voice(args: argparse.Namespace, setup: KioskSetup,
-                     synthesize: SynthesizeFn | None) -> tuple[SynthesizeFn, VoiceSettings]:
-    voice = setup.voice
-    if not 80 <= voice.rate_wpm <= 450:
-        raise UsageError(f"--rate {voice.rate_wpm} is out of range; use 80 to 450 words per minute")
-    if synthesize is None:
-        return _engine_synthesize(args.engine, voice)
-    return synthesize, voice
-
-
-def _run_headless(args: argparse.Namespace, setup: KioskSetup, synthesize: SynthesizeFn | None,
+def _run_headless(args: argparse.Namespace, setup: KioskSetup, speak: SpeakFn | None,
                   stdin: TextIO | None, stdout: TextIO | None) -> int:
-    from avatar.kiosk.headless import AudioOut, EventWriter, run_headless
+    from avatar.kiosk.events import EventWriter
+    from avatar.kiosk.headless import AudioOut, run_headless
 
-    synth, voice = _synth_and_voice(args, setup, synthesize)
+    if speak is None:
+        from avatar.kiosk.voice import engine_voice
+
+        speak, _ = engine_voice(args.engine, setup.voice)
     if args.audio_out is not None and Path(args.audio_out).exists() and not Path(args.audio_out).is_dir():
         raise OutputPathError(f"--audio-out {args.audio_out} is a file; give a folder for the WAV files")
     try:
@@ -171,36 +219,22 @@ def _run_headless(args: argparse.Namespace, setup: KioskSetup, synthesize: Synth
                               "give a writable folder") from exc
     log_file = _open_log(args.log)
     try:
-        _warm_up(setup, synth, voice)
+        _warm_up(setup, speak)
         writer = EventWriter(stdout or sys.stdout, log_file=log_file)
         lines = stdin if stdin is not None else io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8",
                                                                  errors="replace")
-        return run_headless(setup.session, lines, writer, synthesize=lambda text: synth(text, voice),
+        return run_headless(setup.session, lines, writer, synthesize=speak,
                             audio=audio, interrupt=args.interrupt, info=setup.info())
     finally:
         if log_file is not None:
             log_file.close()
 
 
-def _engine_synthesize(engine: str, voice: VoiceSettings) -> tuple[SynthesizeFn, VoiceSettings]:
-    from avatar.tts import VoiceSettings, get_engine, synthesize
-
-    tts = get_engine(engine)  # an unknown engine name is a UsageError now, not on the first question
-    if voice.voice and hasattr(tts, "resolve_voice"):
-        voice = VoiceSettings(tts.resolve_voice(voice.voice), voice.rate_wpm)
-
-    def speak(text: str, settings: VoiceSettings) -> Speech:
-        # No disk cache: answers can quote what a visitor typed, and nothing typed is stored.
-        return synthesize(text, settings, engine=engine, use_cache=False)
-
-    return speak, voice
-
-
-def _warm_up(setup: KioskSetup, synth: SynthesizeFn, voice: VoiceSettings) -> None:
+def _warm_up(setup: KioskSetup, speak: SpeakFn) -> None:
     """Start the speech engine and the SDK client before the first visitor, not during their answer."""
     log = logging.getLogger("avatar.kiosk")
     try:
-        synth("Hello.", voice)
+        speak("Hello.")
     except Exception as exc:  # noqa: BLE001 - the kiosk can still show captions if the voice is broken
         log.warning("speech engine warm-up failed (%s)", type(exc).__name__)
     if setup.llm is not None:

@@ -2,63 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
-import time
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, TextIO
+from typing import Any, Callable, Iterable, Iterator
 
 from avatar.audio import save_wav
 from avatar.kiosk.answerer import AnswerEvent
+from avatar.kiosk.events import EventWriter, LogToEvents
 from avatar.kiosk.pipeline import SpeechPipeline, SpokenChunk
-from avatar.kiosk.session import KioskSession, sanitize_question
+from avatar.kiosk.voice import is_silent
+from avatar.kiosk.session import KioskSession
 from avatar.tts.base import Speech
-
-
-class EventWriter:
-    """Thread-safe JSON lines `{"t": seconds since start, "event": ..., ...}` to stdout and an optional log."""
-
-    def __init__(self, out: TextIO, *, clock: Callable[[], float] = time.monotonic,
-                 log_file: TextIO | None = None) -> None:
-        self.out = out
-        self.clock = clock
-        self.start_s = clock()
-        self.log_file = log_file
-        self._lock = threading.Lock()
-
-    def emit(self, event: str, *, to_stdout: bool = True, **fields: Any) -> None:
-        record = {"t": round(self.clock() - self.start_s, 4), "event": event, **fields}
-        line = json.dumps(record, ensure_ascii=True) + "\n"
-        with self._lock:
-            if to_stdout:
-                try:
-                    self.out.write(line)
-                    self.out.flush()
-                except (OSError, ValueError):
-                    pass  # a reader that went away must not crash the kiosk
-            if self.log_file is not None:
-                try:
-                    self.log_file.write(line)
-                    self.log_file.flush()
-                except (OSError, ValueError):
-                    pass  # a full disk must not silence the kiosk
-
-
-class _LogToEvents(logging.Handler):
-    """Copies the kiosk's log records into the --log file as `log` events."""
-
-    def __init__(self, writer: EventWriter) -> None:
-        super().__init__(logging.INFO)
-        self.writer = writer
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.writer.emit("log", to_stdout=False, level=record.levelname, message=record.getMessage())
-        except Exception:  # noqa: BLE001 - logging must never break the kiosk
-            self.handleError(record)
 
 
 class AudioOut:
@@ -91,7 +48,7 @@ def run_headless(session: KioskSession, lines: Iterable[str], writer: EventWrite
     log = session.log
     old_level = log.level
     if writer.log_file is not None:
-        handler = _LogToEvents(writer)
+        handler = LogToEvents(writer)
         log.addHandler(handler)
         if log.getEffectiveLevel() > logging.INFO:
             log.setLevel(logging.INFO)  # the log file also keeps the notes (truncations, resets)
@@ -124,27 +81,8 @@ class _Loop:
         self.current: int | None = None     # the answer streaming or speaking now
         self.ended: set[int] = set()        # answers whose answer_end went to the pipeline
         self.started: set[int] = set()      # answers whose first audio went out
-        self._synthesize = synthesize
-        self._voice_failing = False
-        self.pipeline = SpeechPipeline(self._speak, on_chunk=self._on_chunk, on_end=self._on_end,
+        self.pipeline = SpeechPipeline(synthesize, on_chunk=self._on_chunk, on_end=self._on_end,
                                        on_error=self._on_speech_error, logger=session.log)
-
-    def _speak(self, text: str) -> Speech:
-        """The voice; if it fails, the error's kind is reported and the chunk still goes out as text
-        (with no audio), so a client can show it as a caption."""
-        from avatar.kiosk.live import silent_speech
-
-        try:
-            speech = self._synthesize(text)
-        except Exception as exc:  # noqa: BLE001 - TTSError or worse: never lose the words
-            if not self._voice_failing:  # logged when it starts failing, not once per chunk
-                self._voice_failing = True
-                self.session.log.warning("speech synthesis failed (%s); answers go on as text until "
-                                         "it works again", type(exc).__name__)
-            self.writer.emit("error", q=self.current if self.current is not None else 0, kind="tts")
-            return silent_speech(text)
-        self._voice_failing = False
-        return speech
 
     def run(self) -> None:
         waiting: deque[str] = deque()
@@ -159,7 +97,7 @@ class _Loop:
             kind, *rest = self.inbox.get()
             if kind == "line":
                 line = str(rest[0])
-                if self.interrupt and self.current is not None and sanitize_question(line).text:
+                if self.interrupt and self.current is not None and self.session.clean(line).text:
                     self._cancel_current()
                 waiting.append(line)
             elif kind == "eof":
@@ -173,13 +111,13 @@ class _Loop:
                 self.current = None
 
     def _start(self, line: str) -> None:
-        clean = sanitize_question(line, self.session.rules.max_question_chars)
+        clean = self.session.clean(line)
         if not clean.text:
             return  # an empty line is not a question
         self.answer_id += 1
         answer_id = self.current = self.answer_id
         self.writer.emit("question", q=answer_id, text=clean.text)
-        events = self.session.ask(line)
+        events = self.session.ask(clean)
         threading.Thread(target=self._stream, args=(answer_id, events), name=f"avatar-kiosk-answer-{answer_id}",
                          daemon=True).start()
 
@@ -219,9 +157,7 @@ class _Loop:
     # --- pipeline callbacks (speech thread) ---------------------------------------------------
 
     def _on_chunk(self, chunk: SpokenChunk) -> None:
-        from avatar.tts.base import SILENT_ENGINE
-
-        silent = chunk.speech.engine == SILENT_ENGINE
+        silent = is_silent(chunk.speech)
         name = None if silent else self.audio.play(chunk)
         if chunk.answer_id not in self.started and not silent:
             self.started.add(chunk.answer_id)

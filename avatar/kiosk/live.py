@@ -18,18 +18,14 @@ from avatar.clock import LiveClock
 from avatar.player import ClipScheduler
 from avatar.sound import SoundOut
 from avatar.timeline import Timeline
-from avatar.tts.base import SILENT_ENGINE, Speech, caption_only
+from avatar.kiosk.voice import is_silent
+from avatar.tts.base import Speech
 
 START_MARGIN_S = 0.12      # a chunk is placed this far after "now" so its clip is started on time
 CHUNK_GAP_S = 0.06         # breath between chunks that arrive before the previous one ended
 CAPTION_HOLD_S = 0.5       # the last caption stays this long after the voice stops
 
 Kind = Literal["answer", "greeting"]
-
-
-def silent_speech(text: str, rate_hz: int = 22050) -> Speech:
-    """A caption-only stand-in for a chunk the voice could not speak (shown, never heard)."""
-    return caption_only(text, rate_hz, tail_s=0.2)
 
 
 @dataclass
@@ -77,7 +73,7 @@ class Utterance:
             start = now_t + START_MARGIN_S
             if self.chunks_placed:
                 start = max(start, tl.end_s + CHUNK_GAP_S)
-            place_speech(tl, speech, start, silent=speech.engine == SILENT_ENGINE)
+            place_speech(tl, speech, start, silent=is_silent(speech))
             self.chunks_placed += 1
             self.last_progress_wall_s = now_wall_s
             placed += 1

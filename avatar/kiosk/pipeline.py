@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from avatar.kiosk.answerer import AnswerEvent
+from avatar.kiosk.voice import GuardedVoice
 from avatar.tts.base import Speech
 
 
@@ -26,7 +27,8 @@ class SpeechPipeline:
     """Feed it an answer's `chunk` and `answer_end` events; it calls back, in order, on its own thread.
 
     `on_chunk(SpokenChunk)` when a chunk's audio is ready, `on_end(answer_id, event)` after the last
-    chunk, `on_error(answer_id, kind)` when synthesis fails (the chunk is skipped). While chunk k is
+    chunk, `on_error(answer_id, kind)` when the voice failed on a chunk ("tts": the chunk still comes,
+    caption-only, see `avatar.kiosk.voice`) or the pipeline itself did ("internal"). While chunk k is
     being played by whoever receives it, chunk k+1 is already being synthesised. `drop(answer_id)`
     discards what is still queued for an interrupted answer: nothing more of it is delivered.
     """
@@ -35,7 +37,7 @@ class SpeechPipeline:
                  on_end: Callable[[int, AnswerEvent], None],
                  on_error: Callable[[int, str], None] | None = None,
                  logger: logging.Logger | None = None) -> None:
-        self._synthesize = synthesize
+        self._voice = GuardedVoice(synthesize, logger=logger)
         self._on_chunk = on_chunk
         self._on_end = on_end
         self._on_error = on_error or (lambda answer_id, kind: None)
@@ -44,7 +46,6 @@ class SpeechPipeline:
         self._lock = threading.Lock()
         self._dropped: set[int] = set()
         self._done: dict[int, threading.Event] = {}
-        self._voice_failing = False  # the cause is logged when the voice starts failing, not per chunk
         self._thread = threading.Thread(target=self._work, name="avatar-kiosk-speech", daemon=True)
         self._thread.start()
 
@@ -76,12 +77,6 @@ class SpeechPipeline:
             done.set()
             return True
 
-    def wait(self, answer_id: int, timeout_s: float | None = None) -> bool:
-        """Block until the answer's end was delivered (or it was dropped); False on timeout."""
-        with self._lock:
-            done = self._done.setdefault(answer_id, threading.Event())
-        return done.wait(timeout_s)
-
     def close(self, timeout_s: float = 30.0) -> None:
         """Finish what is queued, then stop the worker."""
         self._queue.put(None)
@@ -109,25 +104,9 @@ class SpeechPipeline:
                 self._on_error(answer_id, "internal")
 
     def _speak(self, answer_id: int, event: AnswerEvent) -> None:
-        try:
-            speech = self._synthesize(event.text)
-            if speech.duration_s == 0 and any(ch.isalnum() for ch in event.text):
-                # pyttsx3/espeak now and then finishes a file with no samples; once more usually works.
-                self.log.info("speech engine returned no audio; synthesising the chunk again")
-                speech = self._synthesize(event.text)
-        except Exception as exc:  # noqa: BLE001 - TTSError or worse: skip the chunk, keep talking
-            if not self._voice_failing:
-                self.log.warning("speech synthesis failed (%s); answers go on without voice until it "
-                                 "works again", type(exc).__name__)
-                self._voice_failing = True
-            else:
-                self.log.debug("speech synthesis failed again (%s)", type(exc).__name__)
-            if not self._is_dropped(answer_id):
-                self._on_error(answer_id, "tts")
-            return
-        if self._voice_failing:
-            self.log.info("speech synthesis works again")
-            self._voice_failing = False
+        speech, failed = self._voice.attempt(event.text)
+        if failed and not self._is_dropped(answer_id):
+            self._on_error(answer_id, "tts")
         with self._lock:  # a drop() racing with us wins: nothing of a dropped answer is delivered
             if answer_id in self._dropped:
                 return

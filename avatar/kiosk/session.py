@@ -73,14 +73,30 @@ class KioskSession:
             self._history.clear()
             self._last_activity_s = self.clock()
 
+    def clean(self, raw: str) -> CleanQuestion:
+        """The question as it will be asked (see `sanitize_question`), under this session's length limit."""
+        return sanitize_question(raw, self.rules.max_question_chars)
+
+    def touch(self) -> None:
+        """Someone is there (typing, or an answer just ended): the quiet time starts again now."""
+        with self._lock:
+            self._last_activity_s = self.clock()
+
+    def idle(self) -> bool:
+        """Whether nobody has been there for `idle_reset_s` (the one rule for "a new visitor")."""
+        with self._lock:
+            return self.clock() - self._last_activity_s >= self.rules.idle_reset_s
+
     def reset_if_idle(self) -> bool:
-        """Clear the history if nobody asked anything for `idle_reset_s`; True if it was cleared."""
+        """Clear the history if nobody was there for `idle_reset_s`; True (and logged) if it was cleared."""
         with self._lock:
             idle = self.clock() - self._last_activity_s >= self.rules.idle_reset_s
             had = bool(self._history)
             if idle:
                 self._history.clear()
-            return idle and had
+        if idle and had:
+            self.log.info("conversation reset after %.0f s of inactivity", self.rules.idle_reset_s)
+        return idle and had
 
     def cancel(self) -> None:
         """Stop the answer in progress: no more events from it, and its connection is closed."""
@@ -95,10 +111,10 @@ class KioskSession:
         except ValueError:
             pass  # it is running on another thread; it stops at its next step
 
-    def ask(self, question: str) -> Iterator[AnswerEvent]:
+    def ask(self, question: str | CleanQuestion) -> Iterator[AnswerEvent]:
         """Start answering `question` (cancelling any answer in progress). An empty question gives nothing."""
         self.cancel()
-        clean = sanitize_question(question, self.rules.max_question_chars)
+        clean = question if isinstance(question, CleanQuestion) else self.clean(question)
         if clean.truncated:
             self.log.info("question truncated from %d to %d characters", clean.original_chars, len(clean.text))
         if not clean.text:
@@ -118,7 +134,6 @@ class KioskSession:
     def _answer(self, question: str, history: tuple[Turn, ...], cancelled: threading.Event,
                 was_reset: bool, number: int) -> Iterator[AnswerEvent]:
         if was_reset:
-            self.log.info("conversation reset after %.0f s of inactivity", self.rules.idle_reset_s)
             yield AnswerEvent("reset")
         said: list[str] = []
         try:

@@ -97,7 +97,7 @@ def spans_from_labels(labels: np.ndarray, shapes: list[MouthShape | None], fps: 
     return [Span(float(a), float(b), shapes[int(c)]) for a, b, c in zip(t0, t1, codes) if b > a]
 
 
-def build_cues(spans: list[Span], duration_s: float,
+def mouth_cues(spans: list[Span], duration_s: float,
                settings: CueSettings = CueSettings()) -> tuple[MouthCue, ...]:
     """Cues covering [0, duration_s) in order, none shorter than `min_cue_s` (closed lips are stretched
     to it rather than dropped), silences resolved to X / held / relaxed, everything `lead_s` early."""

@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from avatar.errors import OutputPathError, UsageError
+from avatar.errors import UsageError
 from avatar.lipsync.cues import openness_from_cues
 from avatar.lipsync.track import MouthCue, MouthShape, MouthTrack
 
@@ -69,30 +67,9 @@ def write_track(track: MouthTrack, path: str | os.PathLike[str] | None, fmt: str
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputPathError(f"cannot write {target}: folder {folder} does not exist (create it first)")
-    if target.is_dir():
-        raise OutputPathError(f"cannot write {target}: it is a folder; give a file name")
-    if not overwrite and target.exists():
-        raise OutputPathError(f"{target} exists already; choose another name or allow overwriting")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # an ordinary file's permissions, not mkstemp's private 0600
-    except OSError as exc:
-        raise OutputPathError(f"cannot write into {folder} ({exc.strerror}); check its permissions") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, target)
-    except OSError as exc:
-        raise OutputPathError(f"cannot write {target} ({exc.strerror})") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    from avatar.output import write_atomic
+
+    write_atomic(path, text, overwrite=overwrite)
 
 
 def _shape(value: Any) -> MouthShape:

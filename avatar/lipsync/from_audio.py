@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from avatar.audio import Audio
-from avatar.lipsync.cues import CueSettings, Span, build_cues, spans_from_labels
+from avatar.lipsync.cues import CueSettings, Span, mouth_cues, spans_from_labels
 from avatar.lipsync.envelope import (EnvelopeSettings, Loudness, levels_db, loudness,
                                      openness_from_loudness)
 from avatar.lipsync.features import bin_frequencies, fft_size, mean_square_weights, spectral_sums
@@ -124,7 +124,7 @@ def track_from_audio(audio: Audio, *, envelope: EnvelopeSettings = EnvelopeSetti
     openness = openness_from_loudness(loud, envelope)
     duration_s = audio.duration_s
     spans = _closures(spans_from_labels(labels, LABEL_SHAPES, envelope.fps, duration_s), cues)
-    return MouthTrack(build_cues(spans, duration_s, cues), openness, envelope.fps, duration_s)
+    return MouthTrack(mouth_cues(spans, duration_s, cues), openness, envelope.fps, duration_s)
 
 
 def _closures(spans: list[Span], cues: CueSettings) -> list[Span]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from avatar.lipsync.cues import CueSettings, build_cues, openness_from_cues
+from avatar.lipsync.cues import CueSettings, mouth_cues, openness_from_cues
 from avatar.lipsync.envelope import EnvelopeSettings, envelope as openness_envelope
 from avatar.lipsync.from_audio import track_from_audio
 from avatar.lipsync.phonemes import is_pause, spans_from_phonemes
@@ -18,7 +18,7 @@ def track_from_speech(speech: Speech, *, envelope: EnvelopeSettings = EnvelopeSe
     duration_s = speech.duration_s
     if duration_s <= 0:
         duration_s = max(p.end_s for p in speech.phonemes)
-    shapes = build_cues(spans_from_phonemes(speech.phonemes), duration_s, cues)
+    shapes = mouth_cues(spans_from_phonemes(speech.phonemes), duration_s, cues)
     if len(speech.audio.samples):
         openness = openness_envelope(speech.audio, envelope)
     else:

@@ -62,12 +62,34 @@ class VoiceInfo:
     languages: tuple[str, ...] = field(default_factory=tuple)
 
 
+MIN_RATE_WPM = 80
+MAX_RATE_WPM = 450
+DEFAULT_RATE_WPM = 175
+
+
+def rate_problem(rate_wpm: int) -> str | None:
+    """Why a speaking rate cannot be used (the one place the range is checked), or None if it can."""
+    if MIN_RATE_WPM <= rate_wpm <= MAX_RATE_WPM:
+        return None
+    return f"{rate_wpm} is out of range; use {MIN_RATE_WPM} to {MAX_RATE_WPM} words per minute"
+
+
+def check_rate(rate_wpm: int, what: str = "--rate") -> int:
+    """`rate_wpm` if usable, else a UsageError naming `what` ("--rate", "rate")."""
+    problem = rate_problem(rate_wpm)
+    if problem:
+        from avatar.errors import UsageError
+
+        raise UsageError(f"{what} {problem}")
+    return rate_wpm
+
+
 @dataclass(frozen=True)
 class VoiceSettings:
     """What selects a rendition: voice id ("" = engine default) and rate in words per minute."""
 
     voice: str = ""
-    rate_wpm: int = 175
+    rate_wpm: int = DEFAULT_RATE_WPM
 
 
 SILENT_ENGINE = "silent"   # `Speech.engine` of a caption-only stand-in (shown, never heard)
@@ -84,9 +106,17 @@ def caption_only(text: str, rate_hz: int, *, tail_s: float) -> Speech:
 
 
 class TTSEngine(Protocol):
-    """The seam: one engine, many sentences."""
+    """The seam: one engine, many sentences.
+
+    `start()` begins any slow start-up in the background (so it overlaps opening a window);
+    `resolve_voice()` maps a voice id, short id, name or language code to one of `voices()`' ids
+    ("" stays "", the engine's default) or raises UsageError naming the unknown voice."""
 
     name: str
+
+    def start(self) -> None: ...
+
+    def resolve_voice(self, voice: str) -> str: ...
 
     def synthesize(self, text: str, settings: VoiceSettings) -> Speech: ...
 

@@ -6,12 +6,12 @@ import hashlib
 
 import numpy as np
 
-from avatar.audio import Audio
+from avatar.audio import VOICE_RATE_HZ, Audio
 from avatar.tts.base import PhonemeTiming, Speech, VoiceInfo, VoiceSettings, WordTiming
 
 _VOWELS = {"a": "a", "e": "E", "i": "I", "o": "0", "u": "u:", "y": "I"}
 _PAUSE_CHARS = ".,;:!?"
-RATE_HZ = 22050
+RATE_HZ = VOICE_RATE_HZ
 
 
 class FakeEngine:
@@ -24,8 +24,15 @@ class FakeEngine:
         self.fail_on = fail_on  # text containing this raises TTSError (to test fault handling)
         self.calls = 0
 
+    def start(self) -> None:
+        """Nothing to start: the fake is ready at once."""
+
     def voices(self) -> list[VoiceInfo]:
         return [VoiceInfo("fake/en", "Fake English", ("en",))]
+
+    def resolve_voice(self, voice: str) -> str:
+        """Any voice name maps to the one fake voice; "" stays the default."""
+        return "fake/en" if voice else ""
 
     def synthesize(self, text: str, settings: VoiceSettings) -> Speech:
         from avatar.errors import TTSError

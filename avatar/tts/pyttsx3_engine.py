@@ -16,14 +16,12 @@ from typing import Any
 from avatar import audio as audio_mod
 from avatar.errors import TTSError, UsageError
 from avatar import _tts_worker as _worker
-from avatar.tts.base import PhonemeTiming, Speech, VoiceInfo, VoiceSettings, WordTiming
+from avatar.tts.base import PhonemeTiming, Speech, VoiceInfo, VoiceSettings, WordTiming, check_rate
 
 # Common language tags whose espeak-ng voice goes by another code.
 _LANGUAGE_ALIASES = {"zh": "cmn", "zh-cn": "cmn", "zh-hans": "cmn", "zh-hk": "yue", "zh-yue": "yue",
                      "nb": "nb", "no": "nb"}
 
-MIN_RATE_WPM = 80
-MAX_RATE_WPM = 450
 
 
 def _is_pause(symbol: str) -> bool:
@@ -173,9 +171,7 @@ class Pyttsx3Engine:
         raise UsageError(f"unknown voice '{voice}'; run 'avatar voices' to list the installed voices")
 
     def synthesize(self, text: str, settings: VoiceSettings) -> Speech:
-        if not MIN_RATE_WPM <= settings.rate_wpm <= MAX_RATE_WPM:
-            raise UsageError(f"rate {settings.rate_wpm} is out of range; "
-                             f"use {MIN_RATE_WPM} to {MAX_RATE_WPM} words per minute")
+        check_rate(settings.rate_wpm, "rate")
         voice_id = self.resolve_voice(settings.voice)
         fd, wav_path = tempfile.mkstemp(prefix="avatar-tts-", suffix=".wav")
         os.close(fd)

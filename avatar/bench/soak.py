@@ -1,6 +1,6 @@
 """Soak run of the headless kiosk: many questions against a flaky model server; counts crashes, silences and memory.
 
-    python -m avatar.kiosk.soak --base-url http://127.0.0.1:8765/v1 --questions 1000
+    python -m avatar.bench.soak --base-url http://127.0.0.1:8765/v1 --questions 1000
 
 `scripts/soak` starts the fake model server of avatar/kiosk/fake_server.py failing every tenth call in
 rotating ways (HTTP 500, hang, garbage JSON, cut stream, 429, slow) and runs this against it.
@@ -32,7 +32,8 @@ from avatar.kiosk.build import (
     KioskConfig,
     build_kiosk,
 )
-from avatar.kiosk.headless import AudioOut, EventWriter, run_headless
+from avatar.kiosk.events import EventWriter
+from avatar.kiosk.headless import AudioOut, run_headless
 from avatar.kiosk.llm import LLMSettings
 from avatar.kiosk.session import SessionRules
 
@@ -279,7 +280,7 @@ def report(result: SoakResult, out: Any = sys.stdout) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m avatar.kiosk.soak", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m avatar.bench.soak", description=__doc__.split("\n")[0])
     parser.add_argument("--base-url", help="OpenAI-compatible server to ask (default: none, local answers only)")
     parser.add_argument("--questions", type=int, default=1000, metavar="N", help="how many questions (default 1000)")
     parser.add_argument("--first-token-timeout", type=float, default=0.5, metavar="S")

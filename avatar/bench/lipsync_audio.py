@@ -6,10 +6,10 @@ import time
 
 import numpy as np
 
-from avatar.audio import Audio
+from avatar.audio import VOICE_RATE_HZ, Audio
 from avatar.lipsync.from_audio import track_from_audio
 
-RATE_HZ = 22050
+RATE_HZ = VOICE_RATE_HZ
 
 
 def speech_like(seconds: float, rate_hz: int = RATE_HZ, seed: int = 0) -> Audio:
@@ -32,7 +32,7 @@ def speech_like(seconds: float, rate_hz: int = RATE_HZ, seed: int = 0) -> Audio:
 
 
 def bench_analysis(seconds: float) -> float:
-    """Analyse `seconds` of 22050 Hz speech-like audio with `track_from_audio`; return x real time."""
+    """Analyse `seconds` of voice-rate speech-like audio with `track_from_audio`; return x real time."""
     audio = speech_like(seconds)
     start = time.perf_counter()
     track = track_from_audio(audio)
