@@ -74,7 +74,7 @@ def _request(args: argparse.Namespace, **given: object) -> ShowRequest:
 def cmd_play(args: argparse.Namespace, request: ShowRequest | None = None) -> int:
     t0 = time.perf_counter()
     from avatar.load import load_show
-    from avatar.player import parse_window_size
+    from avatar.window import parse_window_size
 
     size = parse_window_size(args.size)
     if not 1 <= args.fps <= 240:

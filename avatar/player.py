@@ -8,29 +8,14 @@ from __future__ import annotations
 import gc
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Callable
 
 from avatar.clock import LiveClock
-from avatar.errors import UsageError
 from avatar.scene_state import SceneState
 from avatar.show import Show
 from avatar.sound import SoundOut
 from avatar.timeline import Timeline
-
-
-def parse_window_size(text: str) -> tuple[int, int]:
-    """A window size "WIDTHxHEIGHT" (--size of play, say and the kiosk), or UsageError."""
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise UsageError(f"--size '{text}' is not WIDTHxHEIGHT, e.g. 1280x720") from None
-    if w < 160 or h < 120 or w > 7680 or h > 4320:
-        raise UsageError(f"--size {w}x{h} is out of range; use between 160x120 and 7680x4320")
-    return w, h
-
-
-class Drawer(Protocol):
-    def draw(self, surface, state: SceneState) -> None: ...
+from avatar.window import Drawer, Window
 
 
 @dataclass
@@ -115,40 +100,18 @@ class Player:
                  size: tuple[int, int] = (1280, 720), fullscreen: bool = False, fps: int = 60,
                  title: str = "avatar", clip_late_tolerance_s: float = 0.03) -> None:
         self.show = show
-        self.make_scene = make_scene
         self.sound = sound
-        self.size = size
-        self.fullscreen = fullscreen
+        self.window = Window(title, size, make_scene, fullscreen=fullscreen)
         self.fps = fps
-        self.title = title
         self.tolerance_s = clip_late_tolerance_s
         self.clock = LiveClock()
-        self._scenes: dict[tuple[int, int], Drawer] = {}
         self.stats = PlayStats(silent=sound.silent)
         self.scheduler = ClipScheduler(show.timeline, self.clock, sound, clip_late_tolerance_s,
                                        self.stats.clip_starts)
 
-    # --- window -------------------------------------------------------------------------------------
-    def _open_window(self):
-        import pygame
-
-        pygame.display.init()
-        pygame.font.init()
-        pygame.display.set_caption(self.title)
-        flags = pygame.FULLSCREEN if self.fullscreen else 0
-        return pygame.display.set_mode((0, 0) if self.fullscreen else self.size, flags)
-
-    def _toggle_fullscreen(self):
-        import pygame
-
-        self.fullscreen = not self.fullscreen
-        flags = pygame.FULLSCREEN if self.fullscreen else 0
-        return pygame.display.set_mode((0, 0) if self.fullscreen else self.size, flags)
-
-    def _scene(self, size: tuple[int, int]) -> Drawer:
-        if size not in self._scenes:
-            self._scenes[size] = self.make_scene(size)
-        return self._scenes[size]
+    @property
+    def fullscreen(self) -> bool:
+        return self.window.fullscreen
 
     # --- transport ----------------------------------------------------------------------------------
     def seek(self, t_s: float) -> None:
@@ -189,7 +152,7 @@ class Player:
         import pygame
 
         t0 = time.perf_counter() if t0_wall is None else t0_wall
-        screen = self._open_window()
+        screen = self.window.open()
         tl = self.show.timeline
         ticker = pygame.time.Clock()
         frame_s = 1.0 / self.fps
@@ -201,7 +164,7 @@ class Player:
                                                  event.key in (pygame.K_ESCAPE, pygame.K_q)):
                     self.stats.quit_by_user = True
                     return self._finish(t0)
-            self._scene(screen.get_size()).draw(screen, self.show.state_at(0.0))
+            self.window.scene(screen).draw(screen, self.show.state_at(0.0))
             pygame.display.flip()
             tl.ready.wait(0.01)
         # Long-lived start-up objects need no more collecting: it keeps the slow full collections
@@ -225,7 +188,7 @@ class Player:
                     elif event.key == pygame.K_RIGHT:
                         self.step_sentence(+1)
                     elif event.key == pygame.K_f:
-                        screen = self._toggle_fullscreen()
+                        screen = self.window.toggle_fullscreen()
             if not running:
                 break
             if not self.clock.paused or buffering:
@@ -246,7 +209,7 @@ class Player:
                 break
             # The mixer plays a buffer behind the call that started it: draw what is heard now.
             state = self.show.state_at(max(0.0, min(t - self.sound.latency_s, tl.duration_s)))
-            self._scene(screen.get_size()).draw(screen, state)
+            self.window.scene(screen).draw(screen, state)
             if on_frame is not None:
                 on_frame(t, state)
             pygame.display.flip()

@@ -30,6 +30,7 @@ from avatar.show import Show, ShowOptions
 from avatar.sound import SoundOut
 from avatar.timeline import Timeline
 from avatar.tts.base import Speech
+from avatar.window import Window
 
 STALL_PATIENCE_S = 45.0    # an answer that neither speaks nor ends for this long is given up silently
 NAME_SHOW_S = 8.0          # the speaker's name shows this long at start-up (and during greetings)
@@ -84,7 +85,9 @@ class KioskApp:
         self._synthesize = speak
         self.quit_key: KeyCombo = parse_combo(options.quit_key)
         self.fullscreen_key: KeyCombo = parse_combo(options.fullscreen_key)
-        self.fullscreen = options.fullscreen
+        speaker = setup.grounding.persona.speaker
+        self.window = Window(f"avatar kiosk \u2014 {speaker}" if speaker else "avatar kiosk", options.size,
+                             self._make_scene, fullscreen=options.fullscreen, kiosk=True)
         self.box = TextBox(self.session.rules.max_question_chars)
         self.clock = LiveClock()
         self.stats = KioskStats()
@@ -95,7 +98,6 @@ class KioskApp:
         self._ids = 0
         self._idle_show = Show(Timeline(), self._show_options())
         self._shows: dict[int, Show] = {}
-        self._scenes: dict[tuple[int, int], Any] = {}
         self._running = False
         now = time.perf_counter()
         self._last_typing_s = float("-inf")
@@ -261,8 +263,7 @@ class KioskApp:
             if self.quit_key.matches(event.key, mod):
                 self._quit()
             elif self.fullscreen_key.matches(event.key, mod):
-                self.fullscreen = not self.fullscreen
-                screen = self._set_mode()
+                screen = self.window.toggle_fullscreen()
             elif event.key == pygame.K_ESCAPE:
                 self.interrupt()
                 self.box.clear()
@@ -365,7 +366,7 @@ class KioskApp:
         if opacity > 0 and persona.speaker:
             state = replace(state, lower_third=LowerThird(persona.speaker, persona.role, opacity))
         self.state = state
-        self._scene(screen).draw(screen, state)
+        self.window.scene(screen).draw(screen, state)
 
     def _hint(self, u: Utterance | None) -> str:
         if u is not None and u.kind == "answer":
@@ -377,43 +378,22 @@ class KioskApp:
         title = self.setup.grounding.persona.title
         return f"Ask me about {title}" if title else "Type your question and press Enter"
 
-    def _scene(self, screen: Any) -> Any:
+    @property
+    def fullscreen(self) -> bool:
+        return self.window.fullscreen
+
+    def _make_scene(self, size: tuple[int, int]) -> Any:
         from avatar.face.look import get_look
         from avatar.scene import Scene
 
-        size = screen.get_size()
-        scene = self._scenes.get(size)
-        if scene is None:
-            scene = Scene(size, get_look(self.options.look))
-            scene.prepare(screen)
-            self._scenes[size] = scene
-        return scene
+        return Scene(size, get_look(self.options.look))
 
     # --- window and shutdown ----------------------------------------------------------------------------
     def _open_window(self) -> Any:
-        import pygame
-
         # SDL would turn Ctrl-C and SIGTERM into a window-close event, which full screen ignores on
         # purpose; leave the signals to Python so a service manager can still stop the kiosk.
         os.environ.setdefault("SDL_NO_SIGNAL_HANDLERS", "1")
-        pygame.display.init()
-        pygame.font.init()
-        speaker = self.setup.grounding.persona.speaker
-        pygame.display.set_caption(f"avatar kiosk \u2014 {speaker}" if speaker else "avatar kiosk")
-        screen = self._set_mode()
-        pygame.key.set_repeat(400, 40)     # held Backspace keeps deleting
-        pygame.key.start_text_input()
-        return screen
-
-    def _set_mode(self) -> Any:
-        import pygame
-
-        if self.fullscreen:
-            screen = pygame.display.set_mode((0, 0), pygame.FULLSCREEN)
-        else:
-            screen = pygame.display.set_mode(self.options.size)
-        pygame.mouse.set_visible(not self.fullscreen)
-        return screen
+        return self.window.open()
 
     def _shutdown(self) -> None:
         import pygame

@@ -151,7 +151,7 @@ def window_options(args: argparse.Namespace) -> KioskOptions:
     from avatar.kiosk.app import KioskOptions
     from avatar.kiosk.build import DEFAULT_SCRIPT
     from avatar.kiosk.keys import parse_combo
-    from avatar.player import parse_window_size
+    from avatar.window import parse_window_size
     from avatar.script import load_script
 
     look = getattr(args, "look", None)
