@@ -355,7 +355,7 @@ def test_real_espeak_voice_and_nothing_typed_is_written_to_disk(tmp_path: Path, 
     steps = [Step("ask", lambda app, s: True, ask(typed)), Step("speaks", speaking)]
     args = parse("--engine", "pyttsx3")
     setup = build_kiosk(command.config_from_args(args), env={})
-    speak, _ = engine_voice("pyttsx3", setup.voice)
+    speak, _ = engine_voice("pyttsx3", setup.voice_settings)
     sink = Sink()
     driver = Driver(sink, steps, deadline_s=25)
     command.run_window(args, setup, speak=speak, sound=sink, on_frame=driver)

@@ -199,7 +199,7 @@ def run_soak(base_url: str | None, questions: int = 1000, *, first_token_timeout
                             logger=log)
         setup.session.chain.rest_s = rest_s
         tts = get_engine(engine)
-        voice = setup.voice
+        voice = setup.voice_settings
 
         def speak(text: str) -> Any:
             return tts.synthesize(text, voice)

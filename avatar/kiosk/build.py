@@ -32,17 +32,17 @@ class KioskConfig:
     knowledge_dir: Path | None = DEFAULT_KNOWLEDGE
     llm: LLMSettings = field(default_factory=LLMSettings)
     rules: SessionRules = field(default_factory=SessionRules)
-    voice: str | None = None       # None = the script's voice
+    voice_id: str | None = None    # None = the script's voice
     rate_wpm: int | None = None    # None = the script's rate (else 175)
 
 
 @dataclass(frozen=True)
 class KioskSetup:
-    """The parts of a ready kiosk: ask `session`, speak with `voice`; `llm` is None when offline."""
+    """The parts of a ready kiosk: ask `session`, speak with `voice_settings`; `llm` is None when offline."""
 
     session: KioskSession
     grounding: Grounding
-    voice: VoiceSettings
+    voice_settings: VoiceSettings
     local: LocalAnswerer
     llm: LLMAnswerer | None
 
@@ -67,7 +67,7 @@ def build_kiosk(config: KioskConfig, *, env: Mapping[str, str] | None = None,
     chain = AnswerChain(answerers, logger=log)
     session = KioskSession(chain, config.rules, clock=clock, logger=log)
     voice = VoiceSettings(
-        voice=config.voice if config.voice is not None else script.meta.voice,
+        voice=config.voice_id if config.voice_id is not None else script.meta.voice,
         rate_wpm=config.rate_wpm or script.meta.rate_wpm or VoiceSettings().rate_wpm,
     )
     return KioskSetup(session, grounding, voice, local, llm)

@@ -111,7 +111,7 @@ def config_from_args(args: argparse.Namespace) -> "KioskConfig":
                       first_token_timeout_s=args.first_token_timeout, stall_timeout_s=args.stall_timeout,
                       max_question_chars=args.max_question)
     rules = SessionRules(max_question_chars=args.max_question, idle_reset_s=args.idle_reset)
-    return KioskConfig(script, knowledge, llm, rules, voice=args.voice, rate_wpm=args.rate)
+    return KioskConfig(script, knowledge, llm, rules, voice_id=args.voice, rate_wpm=args.rate)
 
 
 def run(args: argparse.Namespace, *, speak: SpeakFn | None = None, stdin: TextIO | None = None,
@@ -183,7 +183,7 @@ def run_window(args: argparse.Namespace, setup: KioskSetup, *, speak: SpeakFn | 
     if speak is None:
         from avatar.kiosk.voice import engine_voice
 
-        speak, _ = engine_voice(args.engine, setup.voice)
+        speak, _ = engine_voice(args.engine, setup.voice_settings)
     own_sound = sound is None
     if sound is None:
         sound = open_sound(VOICE_RATE_HZ, enabled=not args.mute)
@@ -209,7 +209,7 @@ def _run_headless(args: argparse.Namespace, setup: KioskSetup, speak: SpeakFn | 
     if speak is None:
         from avatar.kiosk.voice import engine_voice
 
-        speak, _ = engine_voice(args.engine, setup.voice)
+        speak, _ = engine_voice(args.engine, setup.voice_settings)
     if args.audio_out is not None and Path(args.audio_out).exists() and not Path(args.audio_out).is_dir():
         raise OutputPathError(f"--audio-out {args.audio_out} is a file; give a folder for the WAV files")
     try:
