@@ -36,10 +36,10 @@ def avatar_env(ctx: BenchContext, cache_dir: Path | None, *, drop: Sequence[str]
     return env
 
 
-def avatar_argv(args: Sequence[str], probe_out: Path | None = None) -> list[str]:
+def avatar_argv(args: Sequence[str], probe_out: Path | None = None, module: str = "avatar") -> list[str]:
     """`python -m avatar ARGS`, or the same through the probe that notes first audio and peak memory."""
     if probe_out is None:
-        return [sys.executable, "-m", "avatar", *args]
+        return [sys.executable, "-m", module, *args]
     return [sys.executable, "-m", "avatar.bench.probe", str(probe_out), "--", *args]
 
 
@@ -58,9 +58,11 @@ class Finished:
 
 def run_avatar(args: Sequence[str], env: dict[str, str], *, cwd: Path, probe_out: Path | None = None,
                timeout_s: float = 3600.0,
-               watch: Callable[[subprocess.Popen[str]], None] | None = None) -> Finished:
-    """Run the CLI to the end; BenchError if it fails. `watch(popen)` runs while it is alive."""
-    argv = avatar_argv(args, probe_out)
+               watch: Callable[[subprocess.Popen[str]], None] | None = None,
+               module: str = "avatar") -> Finished:
+    """Run the CLI (or another of the project's modules) to the end; BenchError if it fails.
+    `watch(popen)` runs while it is alive."""
+    argv = avatar_argv(args, probe_out, module)
     launch = time.time()
     t0 = time.perf_counter()
     with subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

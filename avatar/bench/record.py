@@ -3,6 +3,10 @@
 x real time = the video's length / the command's wall time, speech already in the cache (the first,
 uncached run is a small-size warm-up that is reported, not counted). The recorder's own figure,
 from starting ffmpeg to the finished file, is kept as `encode_x` beside it.
+
+Each run is paired with the machine's own limit measured just before it: the same ffmpeg command fed
+frames already in memory (`avatar.bench.encoder_limit`); the ratio of the two medians says how close
+`avatar record` comes to what the encoder alone can do on this machine.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from avatar.bench.result import Budget, Figure
 from avatar.bench.workload import write_tiny
 
 SIZES = (("720p", "1280x720", 4.0), ("1080p", "1920x1080", 2.0))
+LIMIT_RATIO = 0.8          # record's speed as a fraction of the encoder-only limit, at least
+_LIMIT = re.compile(r"encoder_x=([\d.]+)")
 _WROTE = re.compile(r"wrote .*\(([\d.]+) s, (\d+) frames, ([\d.]+)x real time\)")
 
 
@@ -43,10 +49,17 @@ def measure(ctx: BenchContext) -> list[Figure]:
     for name, size, budget in SIZES:
         if ctx.quick:
             size = "320x180"
-        totals, encodes, walls = [], [], []
+        totals, encodes, walls, limits = [], [], [], []
         cpu_avatar: list[float | None] = []
         cpu_ffmpeg: list[float | None] = []  # finished children: ffmpeg (and the idle speech engine)
         for run in range(runs):
+            ctx.log(f"record: {name} encoder-only limit, run {run + 1} of {runs}")
+            lim = run_avatar([str(script), "--size", size, "--seconds", "10" if ctx.quick else "60"], env,
+                             cwd=folder, module="avatar.bench.encoder_limit")
+            m = _LIMIT.search(lim.stdout)
+            if not m:
+                raise BenchError(f"the encoder-only run printed no speed: {lim.stderr.strip()[-300:]!r}")
+            limits.append(float(m.group(1)))
             ctx.log(f"record: {name} with captions, run {run + 1} of {runs}")
             done = run_avatar(["record", str(script), "-o", str(out), "--size", size, "--burn-captions",
                                "--no-sidecars", "--overwrite"], env, cwd=folder,
@@ -73,4 +86,15 @@ def measure(ctx: BenchContext) -> list[Figure]:
             extra={"size": size, "video_s": video_s, "wall_s": walls, "encode_x": encodes,
                    "cpu_avatar_s": cpu_avatar, "cpu_children_s": cpu_ffmpeg,
                    "warmup_wall_s": warm.wall_s, "warmup_video_s": warm_video_s, "warmup_encode_x": warm_x}))
+        figures.append(Figure(
+            f"encoder_limit_{name}_x", f"H.264 encoder alone, {name}30 (the machine's limit)", "x", tuple(limits),
+            None, notes="the recorder's ffmpeg command (same size, preset, crf, pixel format, audio) fed "
+                        f"{'320x180' if ctx.quick else size} frames of the same speech already in memory",
+            comparable=not ctx.quick, extra={"size": size}))
+        ratios = tuple(t / lim for t, lim in zip(totals, limits))
+        figures.append(Figure(
+            f"record_{name}_vs_limit", f"`avatar record` {name}30 / encoder alone", "ratio", ratios,
+            Budget(LIMIT_RATIO, higher_is_better=True),
+            notes="each run's record speed divided by the encoder-only speed measured just before it",
+            comparable=not ctx.quick))
     return figures

@@ -82,4 +82,6 @@ def format_value(value: float, unit: str) -> str:
         return f"{value:.3f} s"
     if unit == "MB":
         return f"{value:.0f} MB"
+    if unit == "ratio":
+        return f"{value:.2f}"
     return f"{value:g} {unit}"

@@ -1,0 +1,72 @@
+"""The machine's own limit for `avatar record`: the H.264 encoder alone, fed frames already in memory.
+
+    python -m avatar.bench.encoder_limit SCRIPT --size 1280x720 --seconds 60
+
+Draws a few seconds of the speech's own frames once (same scene, captions burnt in, same pixel
+layout as the recorder), then pipes them to the recorder's ffmpeg command (same size, preset, crf,
+pixel format and audio path) back and forth for `--seconds` of video, and prints the encoder's speed
+in multiples of real time as `encoder_x=...`. Nothing is drawn while it encodes: what `avatar record`
+reaches as a fraction of this is how much its drawing and piping cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Sequence
+
+WINDOW_FRAMES = 60      # frames drawn once and replayed forwards and backwards (no jump at the seam)
+
+
+def encoder_only_x(script: str, size: tuple[int, int], seconds: float, fps: float = 30.0) -> float:
+    import pygame
+
+    from avatar import ffmpeg
+    from avatar.audio import VOICE_RATE_HZ, Audio, save_wav
+    from avatar.load import ShowRequest, load_show
+    from avatar.recorder import Recorder
+    from avatar.scene import Scene
+
+    pygame.font.init()
+    loaded = load_show(ShowRequest(script=script, captions=True), live=False)
+    scene = Scene(size, loaded.look, show_captions=True)
+    surface = pygame.Surface(size, 0, 32, (0xFF0000, 0xFF00, 0xFF, 0))   # the recorder's layout
+    start_s = min(20.0, loaded.timeline.duration_s / 2)
+    frames = []
+    for i in range(WINDOW_FRAMES):
+        scene.draw(surface, loaded.show.state_at(start_s + i / fps))
+        frames.append(bytes(surface.get_buffer()))
+    total = int(seconds * fps)
+    preset = Recorder(Path(tempfile.gettempdir()) / "limit.mp4", size=size, fps=fps).preset  # its auto rule
+    with tempfile.TemporaryDirectory(prefix="avatar-limit-") as tmp:
+        wav = Path(tmp) / "voice.wav"
+        save_wav(Audio.silence(seconds, VOICE_RATE_HZ), wav)
+        encoder = ffmpeg.VideoEncoder(Path(tmp) / "limit.mp4", size=size, fps=fps, frames=total, audio=wav,
+                                      preset=preset, pix_fmt_in=ffmpeg.native_pix_fmt(), queue_frames=2)
+        t0 = time.perf_counter()
+        with encoder:
+            for i in range(total):
+                k = i % (2 * WINDOW_FRAMES)
+                encoder.submit(frames[k if k < WINDOW_FRAMES else 2 * WINDOW_FRAMES - 1 - k])
+            encoder.finish()
+        elapsed_s = time.perf_counter() - t0
+    return total / fps / elapsed_s
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m avatar.bench.encoder_limit", description=__doc__.split("\n")[0])
+    p.add_argument("script")
+    p.add_argument("--size", default="1280x720")
+    p.add_argument("--seconds", type=float, default=60.0)
+    args = p.parse_args(argv)
+    from avatar.recorder import parse_size
+
+    print(f"encoder_x={encoder_only_x(args.script, parse_size(args.size), args.seconds):.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
