@@ -2,6 +2,9 @@
 
 Each box starts as a pixel-for-pixel enlargement of what is already on screen (the cached head), so
 everything can be drawn opaque or blended straight onto it and shrunk back: no per-pixel alpha needed.
+A finished box is kept, keyed by the pose and by the pixels it was drawn over: poses repeat all the time
+(open eyes looking ahead, the rest mouth) and the head under a box is the same for the same tilt, so
+most frames blit a kept box instead of drawing it again (that is most of a recording's drawing time).
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ EYES_BOX = (-0.285, -0.175, 0.285, 0.07)
 MOUTH_BOX = (-0.2, 0.17, 0.2, 0.47)
 _MARGIN = 0.016        # head units of slack so a tilted box still holds its contents
 _KEY = (255, 0, 254)   # colour key that never occurs in skin: marks "keep what was there"
+_KEPT_BYTES = 12 * 1024 * 1024   # finished boxes kept per box (eyes, mouth) for one head size
 
+GAZE_STEPS = 100      # gaze to a hundredth of its range: an iris moves well under a pixel per step
 EYE_CENTER_X = 0.144
 IRIS_R = 0.029
 
@@ -60,18 +65,42 @@ class _Box:
         self._pristine: pygame.Surface | None = None
         self.surface: pygame.Surface = pygame.Surface((1, 1))
         self.rect = pygame.Rect(0, 0, 0, 0)
+        self._kept: OrderedDict[tuple, pygame.Surface] = OrderedDict()
+        self._kept_bytes = 0
+        self._key: tuple | None = None
 
-    def begin(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float) -> Mapping | None:
-        """Load the screen under the box, enlarged; returns the head-unit mapping into it (None if off screen)."""
+    def reuse(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float, pose: tuple) -> bool:
+        """Blit the kept box for this pose over these pixels if there is one; else remember what to keep."""
+        self._key = None
+        rect = self._locate(target, head_x, head_y, tilt_deg)
+        if rect is None:
+            return False
+        under = pygame.image.tobytes(target.subsurface(rect), "RGBX")
+        # Where the head sits within the box, to an eighth of a pixel (the same for the same tilt).
+        key = (pose, rect.size, round((head_x - rect.x) * 8), round((head_y - rect.y) * 8), tilt_deg, hash(under))
+        kept = self._kept.get(key)
+        if kept is not None:
+            self._kept.move_to_end(key)
+            target.blit(kept, rect.topleft)
+            return True
+        self._key = key
+        return False
+
+    def _locate(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float) -> pygame.Rect | None:
+        """The box on screen: it follows the turned head, its own axes stay screen-aligned."""
         c, s = math.cos(math.radians(tilt_deg)), math.sin(math.radians(tilt_deg))
         cx = (self.box[0] + self.box[2]) / 2
         cy = (self.box[1] + self.box[3]) / 2
-        # The box follows the turned head; its own axes stay screen-aligned.
         sx = head_x + (cx * c + cy * s) * self.unit_px
         sy = head_y + (-cx * s + cy * c) * self.unit_px
         full = pygame.Rect(math.floor(sx - self.size[0] / 2), math.floor(sy - self.size[1] / 2), *self.size)
         rect = full.clip(target.get_clip())
-        if rect.w < 2 or rect.h < 2:
+        return rect if rect.w >= 2 and rect.h >= 2 else None
+
+    def begin(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float) -> Mapping | None:
+        """Load the screen under the box, enlarged; returns the head-unit mapping into it (None if off screen)."""
+        rect = self._locate(target, head_x, head_y, tilt_deg)
+        if rect is None:
             return None
         ss = self.ss
         big_size = (rect.w * ss, rect.h * ss)
@@ -105,7 +134,15 @@ class _Box:
         self.surface.blit(patch, area.topleft)
 
     def finish(self, target: pygame.Surface) -> None:
-        target.blit(pygame.transform.smoothscale(self.surface, self.rect.size), self.rect.topleft)
+        done = pygame.transform.smoothscale(self.surface, self.rect.size)
+        target.blit(done, self.rect.topleft)
+        if self._key is not None:
+            self._kept[self._key] = done
+            self._kept_bytes += done.get_width() * done.get_height() * 4
+            while self._kept_bytes > _KEPT_BYTES and len(self._kept) > 1:
+                _, old = self._kept.popitem(last=False)
+                self._kept_bytes -= old.get_width() * old.get_height() * 4
+            self._key = None
 
 
 def supersampling(unit_px: float) -> int:
@@ -180,11 +217,15 @@ class Features:
     def draw_eyes(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
                   state: FaceState) -> None:
         box = self.eyes
+        key = (_q(state.blink, 50), _q(_expr(state, "surprised"), 20), _q(_expr(state, "smile"), 20),
+               _q(_expr(state, "serious"), 20), _q(state.brow_raise, 40))
+        gx = round(max(-1.0, min(1.0, state.gaze_x)) * GAZE_STEPS) / GAZE_STEPS
+        gy = round(max(-1.0, min(1.0, state.gaze_y)) * GAZE_STEPS) / GAZE_STEPS
+        if box.reuse(target, head_x, head_y, tilt_deg, (key, gx, gy)):
+            return
         m = box.begin(target, head_x, head_y, tilt_deg)
         if m is None:
             return
-        key = (_q(state.blink, 50), _q(_expr(state, "surprised"), 20), _q(_expr(state, "smile"), 20),
-               _q(_expr(state, "serious"), 20), _q(state.brow_raise, 40))
         eyes = self._eye_ops.get(key)
         if eyes is None:
             eyes = self._build_eyes(key[0] / 50, key[1] / 20, key[2] / 20, key[3] / 20, key[4] / 40)
@@ -193,8 +234,6 @@ class Features:
                 self._eye_ops.popitem(last=False)
         else:
             self._eye_ops.move_to_end(key)
-        gx = max(-1.0, min(1.0, state.gaze_x))
-        gy = max(-1.0, min(1.0, state.gaze_y))
         surprise = key[1] / 20
         for s, (before, after) in zip((-1, 1), eyes):
             _run(box, m, before)
@@ -288,11 +327,13 @@ class Features:
     def draw_mouth(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
                    state: FaceState) -> None:
         box = self.mouth
+        key = (state.mouth_shape, _q(state.mouth_open, 50), _q(_expr(state, "smile"), 20),
+               _q(_expr(state, "serious"), 20))
+        if box.reuse(target, head_x, head_y, tilt_deg, key):
+            return
         m = box.begin(target, head_x, head_y, tilt_deg)
         if m is None:
             return
-        key = (state.mouth_shape, _q(state.mouth_open, 50), _q(_expr(state, "smile"), 20),
-               _q(_expr(state, "serious"), 20))
         ops = self._mouth_ops.get(key)
         if ops is None:
             ops = tuple(self._build_mouth(state.mouth_shape, key[1] / 50, key[2] / 20, key[3] / 20))
