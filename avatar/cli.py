@@ -55,7 +55,14 @@ def _add_show_args(p: argparse.ArgumentParser, script_required: bool = False) ->
     p.add_argument("--title", help="title shown at the start (default: the script's title)")
     p.add_argument("--speaker", help="name in the lower third (default: the script's speaker)")
     p.add_argument("--role", help="role in the lower third (default: the script's role)")
+    _add_pronounce_arg(p)
     _add_voice_args(p)
+
+
+def _add_pronounce_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pronounce", metavar="FILE.toml",
+                   help="pronunciation list (UNCTAD = \"unk tad\"); the script's [pronounce] table and a "
+                        "pronounce.toml beside it come first")
 
 
 def _voice(args: argparse.Namespace, voice: str = "", rate: int | None = None, language: str = ""):
@@ -123,6 +130,7 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
     from avatar.build import BuildOptions, build_audio_timeline, build_script_timeline, \
         start_script_timeline
     from avatar.face.look import get_look
+    from avatar.pronounce import with_pronunciation
     from avatar.script import load_script
     from avatar.show import LIVE_TITLE_FADE_S, LIVE_TITLE_HOLD_S, TITLE_FADE_S, TITLE_HOLD_S, Show, \
         ShowOptions
@@ -141,7 +149,8 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
         tl = build_audio_timeline(args.audio, transcript=args.transcript, voice=voice,
                                   title=args.title or "", speaker=args.speaker or "", role=args.role or "")
     else:
-        script = load_script(args.script)
+        script = with_pronunciation(load_script(args.script), getattr(args, "pronounce", None),
+                                    beside=getattr(args, "command", None) != "say")
         look_obj = with_background(get_look(args.look or script.meta.look or "official"),
                                    script.meta.background, script.base_dir, script.path)
         voice = _voice(args, script.meta.voice, script.meta.rate_wpm, script.meta.language)
@@ -393,6 +402,7 @@ def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
     p.add_argument("--mute", action="store_true", help="play without sound")
     p.add_argument("--max-seconds", type=float, help=argparse.SUPPRESS)
     p.add_argument("--stats", action="store_true", help=argparse.SUPPRESS)
+    _add_pronounce_arg(p)
     _add_voice_args(p)
     p.set_defaults(func=cmd_say, no_captions=False, title=None, speaker=None, role=None)
 

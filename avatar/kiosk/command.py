@@ -69,6 +69,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=_positive(int), default=None, metavar="WPM",
                         help="speaking rate in words per minute (default: the script's rate)")
     parser.add_argument("--engine", default="pyttsx3", help="speech engine (pyttsx3, or fake for tests)")
+    parser.add_argument("--pronounce", type=Path, default=None, metavar="FILE.toml",
+                        help="pronunciation list for answers too (the script's [pronounce] table and a "
+                             "pronounce.toml beside it come first)")
     parser.add_argument("--interrupt", action="store_true",
                         help="headless: a line arriving while an answer plays cancels it, as at the kiosk")
     window = parser.add_argument_group("kiosk window (without --headless)")
@@ -104,7 +107,8 @@ def config_from_args(args: argparse.Namespace) -> "KioskConfig":
                       first_token_timeout_s=args.first_token_timeout, stall_timeout_s=args.stall_timeout,
                       max_question_chars=args.max_question)
     rules = SessionRules(max_question_chars=args.max_question, idle_reset_s=args.idle_reset)
-    return KioskConfig(script, knowledge, llm, rules, voice=args.voice, rate_wpm=args.rate)
+    return KioskConfig(script, knowledge, llm, rules, voice=args.voice, rate_wpm=args.rate,
+                       pronounce=getattr(args, "pronounce", None))
 
 
 def run(args: argparse.Namespace, *, synthesize: SynthesizeFn | None = None, stdin: TextIO | None = None,
@@ -153,7 +157,9 @@ def _synth_and_voice(args: argparse.Namespace, setup: KioskSetup,
     if not 80 <= voice.rate_wpm <= 450:
         raise UsageError(f"--rate {voice.rate_wpm} is out of range; use 80 to 450 words per minute")
     if synthesize is None:
-        return _engine_synthesize(args.engine, voice)
+        synthesize, voice = _engine_synthesize(args.engine, voice)
+    if setup.pronounce:  # said as the list says; captions keep what the answer wrote
+        return setup.pronounce.speaking(synthesize), voice
     return synthesize, voice
 
 
