@@ -35,7 +35,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Mapping, Sequence
 
 from avatar.errors import ScriptError
 
@@ -47,6 +47,7 @@ BESIDE_FILE = "pronounce.toml"
 # (entries that double each other); a sentence is at most 600 characters.
 MAX_SAID_CHARS = 1000
 MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 32  # entries used inside replacements, inside replacements...: deeper is a mistake
 # Front matter keys: written after a [pronounce] line, TOML puts them into that table.
 _META_KEYS = ("title", "speaker", "role", "voice", "rate", "language", "look", "background")
 _OPENERS = "\"'“‘([{«"
@@ -142,24 +143,52 @@ def _pattern(written: str, exact_case: bool) -> str:
     return left + body + right
 
 
+def _fold(text: str) -> str:
+    """A key's or the text's first two characters, for the bucket lookup: lower case, spaces as one."""
+    return "".join(" " if ch.isspace() else ch.lower()[:1] for ch in text[:2])
+
+
+class _Matcher:
+    """Finds keys left to right, the longest at a place first: each place looks only at the keys that
+    start with its two (or one) characters, so a list of thousands of entries stays fast."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        order = sorted(range(len(entries)), key=lambda i: (-len(entries[i].written), not entries[i].exact_case, i))
+        self.patterns = [re.compile(_pattern(e.written, e.exact_case)) for e in entries]
+        self.buckets: dict[str, list[int]] = {}
+        for i in order:
+            self.buckets.setdefault(_fold(entries[i].written), []).append(i)
+
+    def find(self, text: str) -> Iterator[tuple[int, int, int]]:
+        """(start, end, entry index) of each match, not overlapping."""
+        pos, n = 0, len(text)
+        get = self.buckets.get
+        while pos < n:
+            two = _fold(text[pos:pos + 2])
+            for i in (*get(two, ()), *(get(two[:1], ()) if len(two) == 2 else ())):
+                m = self.patterns[i].match(text, pos)
+                if m:
+                    yield pos, m.end(), i
+                    pos = max(m.end(), pos + 1)
+                    break
+            else:
+                pos += 1
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """Entries in order of precedence; checked (no loops, no runaway replacements) when made."""
 
     entries: tuple[Entry, ...] = ()
     _said: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
-    _regex: Any = field(default=None, init=False, repr=False, compare=False)
+    _matcher: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.entries:
             return
-        # Longest key first at a place; of equal length an exact-case key before an any-case one.
-        order = sorted(range(len(self.entries)),
-                       key=lambda i: (-len(self.entries[i].written), not self.entries[i].exact_case, i))
-        regex = re.compile("|".join(f"(?P<e{i}>{_pattern(self.entries[i].written, self.entries[i].exact_case)})"
-                                    for i in order))
-        object.__setattr__(self, "_regex", regex)
-        object.__setattr__(self, "_said", _expand_all(self.entries, regex))
+        matcher = _Matcher(self.entries)
+        object.__setattr__(self, "_matcher", matcher)
+        object.__setattr__(self, "_said", _expand_all(self.entries, matcher))
 
     def __bool__(self) -> bool:
         return bool(self.entries)
@@ -178,19 +207,19 @@ class Lexicon:
 
     def rewrite(self, text: str) -> Rewrite:
         """What the voice is asked to say for `text`, with the map back to it."""
-        if self._regex is None:
+        if self._matcher is None:
             return Rewrite(text, text)
         out: list[str] = []
         spans: list[tuple[int, int, int, int]] = []
         pos = said_len = 0
-        for m in self._regex.finditer(text):
-            said = self._said[int(m.lastgroup[1:])]
-            out.append(text[pos:m.start()])
-            said_len += m.start() - pos
-            spans.append((m.start(), m.end(), said_len, said_len + len(said)))
+        for start, end, i in self._matcher.find(text):
+            said = self._said[i]
+            out.append(text[pos:start])
+            said_len += start - pos
+            spans.append((start, end, said_len, said_len + len(said)))
             out.append(said)
             said_len += len(said)
-            pos = m.end()
+            pos = end
         if not spans:
             return Rewrite(text, text)
         out.append(text[pos:])
@@ -209,7 +238,7 @@ class Lexicon:
 NO_LEXICON = Lexicon()
 
 
-def _expand_all(entries: Sequence[Entry], regex: re.Pattern[str]) -> tuple[str, ...]:
+def _expand_all(entries: Sequence[Entry], matcher: _Matcher) -> tuple[str, ...]:
     """Each entry's replacement with the other entries applied to it; a loop or a runaway is an error."""
     done: dict[int, str] = {}
 
@@ -227,12 +256,16 @@ def _expand_all(entries: Sequence[Entry], regex: re.Pattern[str]) -> tuple[str, 
             path = " -> ".join(entries[k].written for k in loop + (i,))
             raise first.error(f"'{first.written}' leads back to itself ({path}); a replacement is read "
                               "again for other keys, so one of these must not hold the next key", at_said=True)
+        if len(chain) >= MAX_DEPTH:
+            e = entries[chain[0]]
+            raise e.error(f"'{e.written}' leads through more than {MAX_DEPTH} other entries; "
+                          "write what is said more directly", at_said=True)
         said = entries[i].said
         out: list[str] = []
         pos = 0
-        for m in regex.finditer(said):
-            out += [said[pos:m.start()], expand(int(m.lastgroup[1:]), chain + (i,))]
-            pos = m.end()
+        for start, end, k in matcher.find(said):
+            out += [said[pos:start], expand(k, chain + (i,))]
+            pos = end
         out.append(said[pos:])
         text = "".join(out)
         if len(text) > MAX_SAID_CHARS:

@@ -132,6 +132,13 @@ def test_captions_subtitles_and_highlighting_keep_the_written_words(espeak: Voic
     name = speech.words[2]  # the three said words of the name are one written word
     said_words = espeak.synthesize("shee welcomed jyahng gwahng jir today.").words
     assert (name.start_s, name.end_s) == pytest.approx((said_words[2].start_s, said_words[4].end_s), abs=0.02)
+    # On screen, while "jyahng gwahng jir" is heard, the written name is the highlighted word.
+    from avatar.show import Show, ShowOptions
+
+    shown = Show(tl, ShowOptions(title_hold_s=0, title_fade_s=0)).state_at(
+        (cap.words[2].start_s + cap.words[2].end_s) / 2).caption
+    a, b = shown.words[shown.current_word]
+    assert shown.text[a:b] == "Jiang Guangzhi"
     srt = caption_text(build_cues(tl.captions), "talk.srt")
     vtt = caption_text(build_cues(tl.captions), "talk.vtt")
     assert "Xi welcomed Jiang Guangzhi today." in srt and "shee" not in srt and "jyahng" not in srt
@@ -266,3 +273,33 @@ def test_the_kiosk_says_answers_through_the_list(tmp_path: Path) -> None:
     assert "UNCTAD" in chunks and "Geneva" in chunks, chunks
     spoken = " ".join(asked)
     assert "unk tad" in spoken and "zhe nay va" in spoken and "UNCTAD" not in spoken, asked
+
+
+def test_a_long_chain_of_entries_is_refused_not_a_crash() -> None:
+    entries = "\n".join(f'w{i} = "w{i + 1}"' for i in range(400)) + '\nw400 = "end"\n'
+    with pytest.raises(ScriptError, match="more than 32 other entries") as info:
+        parse_script(f"+++\n[pronounce]\n{entries}+++\nw0.\n", path="t.md")
+    assert info.value.line == 3
+
+
+def test_word_spans_always_land_inside_the_written_text() -> None:
+    """Any text, any list: the words that come back are in order, inside the text, and say what is written."""
+    from hypothesis import given, settings, strategies as st
+
+    lx = Lexicon(tuple(Entry(k, v) for k, v in {"UN": "you en", "1+3+N": "one plus three plus N", "ab": "x",
+                                                 "a b": "y y y", "北京": "bay jing", "C++": "see plus plus"}.items()))
+    engine = FakeEngine(letter_s=0.01)
+    pieces = st.sampled_from(["UN", "un", "1+3+N", "ab", "a b", "北京", "C++", "x", " ", "-", "'s", ".", "é"])
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(pieces, max_size=14).map("".join))
+    def check(text: str) -> None:
+        speech = lx.say(text, lambda said: Voice(engine, use_cache=False).synthesize(said))
+        assert speech.text == text
+        last_end = 0
+        for w in speech.words:
+            assert last_end <= w.char_start <= w.char_end <= len(text)
+            assert text[w.char_start:w.char_end] == w.text
+            last_end = w.char_end
+
+    check()
