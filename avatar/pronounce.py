@@ -308,14 +308,36 @@ def _locate(lines: Sequence[str], key: str, section: str | None) -> tuple[int, i
     return -1, 1, 1
 
 
+_KEY_LINE = re.compile(r"""^(\s*)([A-Za-z0-9_-]+|"(?:[^"\\]|\\.)*"|'[^']*')\s*=\s*""")
+
+
+def _key_index(lines: Sequence[str]) -> dict[str, tuple[int, int, int]]:
+    """Where each plain `key = value` line's key is, like `_locate`, in one pass (first line wins)."""
+    index: dict[str, tuple[int, int, int]] = {}
+    for i, line in enumerate(lines):
+        m = _KEY_LINE.match(line)
+        if not m:
+            continue
+        raw = m.group(2)
+        try:
+            key = json.loads(raw) if raw.startswith('"') else raw.strip("'")
+        except ValueError:
+            continue
+        index.setdefault(key, (i, len(m.group(1)) + 1, m.end() + 1))
+    return index
+
+
 def _entries(table: Mapping[str, Any], lines: Sequence[str], first_line: int, path: str | None,
              section: str | None, in_front_matter: bool = False) -> Lexicon:
     """Check every entry of a parsed TOML table; `first_line` is the file line of `lines[0]`."""
     entries: list[Entry] = []
     seen: dict[str, Entry] = {}
     header = next((i for i, ln in enumerate(lines) if section and ln.strip() == f"[{section}]"), 0)
+    # The table's own lines come first: the same key may also stand before [section] (e.g. title).
+    index = _key_index(lines[header:])
     for key, value in table.items():
-        idx, col, vcol = _locate(lines, key, section)
+        found = index.get(key)
+        idx, col, vcol = (found[0] + header, found[1], found[2]) if found else _locate(lines, key, section)
         line = first_line + (idx if idx >= 0 else header)
         where = Entry(key, "", path, line, col if idx >= 0 else None, vcol if idx >= 0 else None)
         written = " ".join(key.split())
