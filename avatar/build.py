@@ -90,7 +90,8 @@ def build_script_timeline(script: Script, voice: Voice, *, options: BuildOptions
                     if in_a_row >= MAX_FAILURES_IN_A_ROW:
                         raise TTSError("the voice was given up after it failed "
                                        f"{MAX_FAILURES_IN_A_ROW} sentences in a row")
-                    speech = voice.synthesize(seg.text)
+                    # said as the script's [pronounce] list says; timings come back on the written words
+                    speech = script.meta.pronounce.say(seg.text, voice.synthesize)
                     in_a_row = 0
                 except TTSError as exc:
                     if not logged:

@@ -53,7 +53,14 @@ def _add_show_args(p: argparse.ArgumentParser, script_required: bool = False) ->
     p.add_argument("--title", help="title shown at the start (default: the script's title)")
     p.add_argument("--speaker", help="name in the lower third (default: the script's speaker)")
     p.add_argument("--role", help="role in the lower third (default: the script's role)")
+    _add_pronounce_arg(p)
     _add_voice_args(p)
+
+
+def _add_pronounce_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--pronounce", metavar="FILE.toml",
+                   help="pronunciation list (UNCTAD = \"unk tad\"); the script's [pronounce] table and a "
+                        "pronounce.toml beside it come first")
 
 
 def _request(args: argparse.Namespace, **given: object) -> ShowRequest:
@@ -64,7 +71,8 @@ def _request(args: argparse.Namespace, **given: object) -> ShowRequest:
                   transcript=getattr(args, "transcript", None), look=getattr(args, "look", None),
                   voice=args.voice, rate_wpm=args.rate, engine=args.engine, use_cache=not args.no_cache,
                   captions=not getattr(args, "no_captions", False), title=getattr(args, "title", None),
-                  speaker=getattr(args, "speaker", None), role=getattr(args, "role", None))
+                  speaker=getattr(args, "speaker", None), role=getattr(args, "role", None),
+                  pronounce=getattr(args, "pronounce", None))
     fields.update(given)
     return ShowRequest(**fields)  # type: ignore[arg-type]
 
@@ -236,6 +244,7 @@ def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
     p.add_argument("--mute", action="store_true", help="play without sound")
     p.add_argument("--max-seconds", type=float, help=argparse.SUPPRESS)
     p.add_argument("--stats", action="store_true", help=argparse.SUPPRESS)
+    _add_pronounce_arg(p)
     _add_voice_args(p)
     p.set_defaults(func=cmd_say, no_captions=False, title=None, speaker=None, role=None)
 

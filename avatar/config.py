@@ -4,7 +4,7 @@ Where it is looked for, first found wins: --config FILE, $AVATAR_CONFIG, ./avata
 then the user's config folder (~/.config/avatar/config.toml, %APPDATA%\\avatar\\config.toml).
 Values become the defaults of the command-line options; options given on the command line win.
 
-    [voice]   engine = "pyttsx3"   voice = "en-gb"   rate = 165
+    [voice]   engine = "pyttsx3"   voice = "en-gb"   rate = 165   pronounce = "names.toml"
     [look]    name = "official"
     [show]    captions = true   size = "1280x720"   fps = 60
     [record]  size = "1920x1080"   fps = 30   crf = 23   preset = "auto"   burn_captions = false
@@ -31,6 +31,7 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], dict[str, str]]]] = {
         "engine": ((str,), {c: "engine" for c in ("play", "say", "record", "lipsync", "voices", "kiosk")}),
         "voice": ((str,), {c: "voice" for c in ("play", "say", "record", "lipsync", "kiosk")}),
         "rate": ((int,), {c: "rate" for c in ("play", "say", "record", "lipsync", "kiosk")}),
+        "pronounce": ((str,), {c: "pronounce" for c in ("play", "say", "record", "kiosk")}),
     },
     "look": {"name": ((str,), {c: "look" for c in ("play", "say", "record", "kiosk")})},
     "show": {
@@ -78,7 +79,7 @@ class Config:
             for key, (_types, dests) in keys.items():
                 if key in self.values.get(section, {}) and command in dests:
                     value = self.values[section][key]
-                    if dests[command] in ("script", "knowledge") and self.path:
+                    if dests[command] in ("script", "knowledge", "pronounce") and self.path:
                         value = Path(self.path).parent / value  # relative to the config file
                     out[dests[command]] = value
         if self.get("show", "captions") is False and command in ("play", "say", "record", "kiosk"):

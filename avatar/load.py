@@ -39,6 +39,7 @@ class ShowRequest:
     title: str | None = None
     speaker: str | None = None
     role: str | None = None
+    pronounce: str | None = None       # a pronunciation list under the script's own (avatar/pronounce.py)
 
     def check(self) -> None:
         """A UsageError for a request that names no speech, or two."""
@@ -110,7 +111,11 @@ def _scripted(request: ShowRequest, *, live: bool, background: bool,
     from avatar.script import load_script, parse_script
     from avatar.timeline import SoundtrackWriter
 
+    from avatar.pronounce import with_pronunciation
+
     script = load_script(request.script) if request.script else parse_script(request.text or "")
+    # A line given as text has no folder of its own: a pronounce.toml beside it would be a stray file.
+    script = with_pronunciation(script, request.pronounce, beside=bool(request.script))
     meta = script.meta
     look = with_background(get_look(request.look or meta.look or "official"), meta.background,
                            script.base_dir, script.path)

@@ -4,6 +4,7 @@
     title = "..."        speaker = "..."   role = "..."
     voice = "en-gb"      rate = 165        language = "en"
     look = "official"    background = "#102040" | "path/to/image.png"
+    [pronounce]          UNCTAD = "unk tad"   (last: see avatar/pronounce.py)
     +++
     Paragraphs of sentences. [pause 1.5s] [pause 300ms] [slide images/chart.png] [slide off]
     [expression smile|neutral|serious|surprised]   **emphasis** lifts the brows.
@@ -22,6 +23,7 @@ from pathlib import Path
 
 from avatar.errors import ScriptError
 from avatar.face.state import EXPRESSIONS
+from avatar.pronounce import NO_LEXICON, Lexicon, lexicon_from_front_matter
 from avatar.tts.base import rate_problem
 
 MAX_PAUSE_S = 60.0
@@ -34,7 +36,7 @@ MAX_SENTENCE_CHARS = 600
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tga")
 _FRONT_KEYS: dict[str, type | tuple[type, ...]] = {
     "title": str, "speaker": str, "role": str, "voice": str, "rate": int, "language": str,
-    "look": str, "background": str,
+    "look": str, "background": str, "pronounce": dict,
 }
 
 
@@ -48,6 +50,7 @@ class ScriptMeta:
     language: str = "en"
     look: str = ""
     background: str = ""
+    pronounce: Lexicon = NO_LEXICON  # what is said for written forms (captions keep the written)
 
 
 @dataclass(frozen=True)
@@ -188,6 +191,9 @@ def _front_matter(lines: list[str], path: str | None) -> tuple[ScriptMeta, int]:
         if key not in _FRONT_KEYS:
             raise ScriptError(f"unknown front matter key '{key}'; known keys: {', '.join(_FRONT_KEYS)}",
                               path=path, line=line)
+        if key == "pronounce":
+            values[key] = lexicon_from_front_matter(value, lines[first + 1:end], first + 2, path)
+            continue
         want = _FRONT_KEYS[key]
         if key == "rate" and isinstance(value, float) and value.is_integer():
             value = int(value)

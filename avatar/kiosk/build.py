@@ -15,6 +15,7 @@ from avatar.kiosk.llm import LLMAnswerer, LLMSettings, llm_answerer_from_env
 from avatar.kiosk.local import LocalAnswerer
 from avatar.kiosk.prompt import system_prompt
 from avatar.kiosk.session import KioskSession, SessionRules
+from avatar.pronounce import NO_LEXICON, Lexicon, with_pronunciation
 from avatar.tts.base import VoiceSettings
 
 from avatar.assets import assets_dir
@@ -34,6 +35,7 @@ class KioskConfig:
     rules: SessionRules = field(default_factory=SessionRules)
     voice_id: str | None = None    # None = the script's voice
     rate_wpm: int | None = None    # None = the script's rate (else 175)
+    pronounce: Path | None = None  # a pronunciation list under the script's own (see avatar/pronounce.py)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,7 @@ class KioskSetup:
     voice_settings: VoiceSettings
     local: LocalAnswerer
     llm: LLMAnswerer | None
+    pronounce: Lexicon = NO_LEXICON
 
     def info(self) -> dict[str, object]:
         """What the kiosk runs with, safe to print (no key, no URL: a URL may carry credentials)."""
@@ -59,7 +62,7 @@ def build_kiosk(config: KioskConfig, *, env: Mapping[str, str] | None = None,
     from avatar.script import load_script
 
     log = logger or logging.getLogger("avatar.kiosk")
-    script = load_script(config.script_path)
+    script = with_pronunciation(load_script(config.script_path), config.pronounce)
     grounding = grounding_from_script(script, config.knowledge_dir)
     local = LocalAnswerer(grounding)
     llm = llm_answerer_from_env(config.llm, system_prompt(grounding), env)
@@ -70,4 +73,4 @@ def build_kiosk(config: KioskConfig, *, env: Mapping[str, str] | None = None,
         voice=config.voice_id if config.voice_id is not None else script.meta.voice,
         rate_wpm=config.rate_wpm or script.meta.rate_wpm or VoiceSettings().rate_wpm,
     )
-    return KioskSetup(session, grounding, voice, local, llm)
+    return KioskSetup(session, grounding, voice, local, llm, script.meta.pronounce)

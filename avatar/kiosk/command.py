@@ -72,6 +72,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=_positive(int), default=None, metavar="WPM",
                         help="speaking rate in words per minute (default: the script's rate)")
     parser.add_argument("--engine", default="pyttsx3", help="speech engine (pyttsx3, or fake for tests)")
+    parser.add_argument("--pronounce", type=Path, default=None, metavar="FILE.toml",
+                        help="pronunciation list for answers too (the script's [pronounce] table and a "
+                             "pronounce.toml beside it come first)")
     parser.add_argument("--interrupt", action="store_true",
                         help="headless: a line arriving while an answer plays cancels it, as at the kiosk")
     window = parser.add_argument_group("kiosk window (without --headless)")
@@ -111,7 +114,8 @@ def config_from_args(args: argparse.Namespace) -> "KioskConfig":
                       first_token_timeout_s=args.first_token_timeout, stall_timeout_s=args.stall_timeout,
                       max_question_chars=args.max_question)
     rules = SessionRules(max_question_chars=args.max_question, idle_reset_s=args.idle_reset)
-    return KioskConfig(script, knowledge, llm, rules, voice_id=args.voice, rate_wpm=args.rate)
+    return KioskConfig(script, knowledge, llm, rules, voice_id=args.voice, rate_wpm=args.rate,
+                       pronounce=getattr(args, "pronounce", None))
 
 
 def run(args: argparse.Namespace, *, speak: SpeakFn | None = None, stdin: TextIO | None = None,
@@ -180,10 +184,7 @@ def run_window(args: argparse.Namespace, setup: KioskSetup, *, speak: SpeakFn | 
     from avatar.sound import open_sound
 
     options = window_options(args)
-    if speak is None:
-        from avatar.kiosk.voice import engine_voice
-
-        speak, _ = engine_voice(args.engine, setup.voice_settings)
+    speak = _speaker(args, setup, speak)
     own_sound = sound is None
     if sound is None:
         sound = open_sound(VOICE_RATE_HZ, enabled=not args.mute)
@@ -206,10 +207,7 @@ def _run_headless(args: argparse.Namespace, setup: KioskSetup, speak: SpeakFn | 
     from avatar.kiosk.events import EventWriter
     from avatar.kiosk.headless import AudioOut, run_headless
 
-    if speak is None:
-        from avatar.kiosk.voice import engine_voice
-
-        speak, _ = engine_voice(args.engine, setup.voice_settings)
+    speak = _speaker(args, setup, speak)
     if args.audio_out is not None and Path(args.audio_out).exists() and not Path(args.audio_out).is_dir():
         raise OutputPathError(f"--audio-out {args.audio_out} is a file; give a folder for the WAV files")
     try:
@@ -228,6 +226,17 @@ def _run_headless(args: argparse.Namespace, setup: KioskSetup, speak: SpeakFn | 
     finally:
         if log_file is not None:
             log_file.close()
+
+
+def _speaker(args: argparse.Namespace, setup: KioskSetup, speak: SpeakFn | None) -> SpeakFn:
+    """The kiosk's voice: the one given (tests), else the engine's; said as the pronunciation list says."""
+    if speak is None:
+        from avatar.kiosk.voice import engine_voice
+
+        speak, _ = engine_voice(args.engine, setup.voice_settings)
+    if setup.pronounce:  # captions keep what the answer wrote
+        speak = setup.pronounce.speaking(speak)
+    return speak
 
 
 def _warm_up(setup: KioskSetup, speak: SpeakFn) -> None:
