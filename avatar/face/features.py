@@ -25,7 +25,7 @@ EYES_BOX = (-0.285, -0.175, 0.285, 0.07)
 MOUTH_BOX = (-0.2, 0.17, 0.2, 0.47)
 _MARGIN = 0.016        # head units of slack so a tilted box still holds its contents
 _KEY = (255, 0, 254)   # colour key that never occurs in skin: marks "keep what was there"
-_KEPT_BYTES = 12 * 1024 * 1024   # finished boxes kept per box (eyes, mouth) for one head size
+_KEPT_BYTES = 4 * 1024 * 1024    # finished boxes kept per box (eyes, mouth) for one head size (hits stop rising by 3 MB)
 
 GAZE_STEPS = 100      # gaze to a hundredth of its range: an iris moves well under a pixel per step
 EYE_CENTER_X = 0.144
