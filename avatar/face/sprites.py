@@ -63,27 +63,29 @@ class _Layout:
 
 def _patch(base: pygame.Surface, picture: pygame.Surface) -> Patch | None:
     """The part of `picture` that differs from `base` (same size), unchanged pixels made transparent."""
-    a = pygame.surfarray.pixels3d(base)
-    b = pygame.surfarray.pixels3d(picture)
-    aa = pygame.surfarray.pixels_alpha(base)
-    ba = pygame.surfarray.pixels_alpha(picture)
+    a = pygame.surfarray.pixels2d(base)          # whole pixels as one integer each: one compare per pixel
+    b = pygame.surfarray.pixels2d(picture)
     try:
-        differs = (a != b).any(axis=2) | (aa != ba)
-        differs &= (ba > 0) | (aa > 0)
+        differs = a != b
         xs = np.flatnonzero(differs.any(axis=1))
-        ys = np.flatnonzero(differs.any(axis=0))
         if len(xs) == 0:
             return None
+        ys = np.flatnonzero(differs.any(axis=0))
         x0, x1, y0, y1 = int(xs[0]), int(xs[-1]) + 1, int(ys[0]), int(ys[-1]) + 1
         keep = differs[x0:x1, y0:y1].copy()
     finally:
-        del a, b, aa, ba
-    image = picture.subsurface(pygame.Rect(x0, y0, x1 - x0, y1 - y0)).copy()
+        del a, b
+    area = pygame.Rect(x0, y0, x1 - x0, y1 - y0)
+    image = picture.subsurface(area).copy()
     alpha = pygame.surfarray.pixels_alpha(image)
+    base_alpha = pygame.surfarray.pixels_alpha(base.subsurface(area))
     try:
+        keep &= (alpha > 0) | (base_alpha > 0)      # two invisible pixels never differ
+        if not keep.any():
+            return None
         alpha[~keep] = 0            # pixels equal to the base add nothing (and never darken soft edges twice)
     finally:
-        del alpha
+        del alpha, base_alpha
     return Patch(image, (x0, y0))
 
 
