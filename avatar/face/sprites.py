@@ -35,7 +35,8 @@ BLINK_CLOSED_AT = 0.7       # ...and the closed one (0.5 when there is no half f
 
 @dataclass(frozen=True, eq=False)
 class Patch:
-    """Where one frame differs from the picture at rest, at screen size: blit `image` at `pos` (sprite px)."""
+    """Where one frame differs from the picture at rest, at screen size: `image` (premultiplied alpha,
+    blit with BLEND_PREMULTIPLIED) goes at `pos` in the picture's pixels."""
 
     image: pygame.Surface
     pos: tuple[int, int]
@@ -86,14 +87,24 @@ def _patch(base: pygame.Surface, picture: pygame.Surface) -> Patch | None:
         alpha[~keep] = 0            # pixels equal to the base add nothing (and never darken soft edges twice)
     finally:
         del alpha, base_alpha
-    return Patch(image, (x0, y0))
+    return Patch(image.premul_alpha(), (x0, y0))
 
 
-def _stretch(patch: Patch, factor: float) -> Patch:
-    """`patch` drawn `factor` times taller, its top row fixed: the jaw drops, the upper lip stays."""
+def _stretched(base: pygame.Surface, picture: pygame.Surface, patch: Patch, factor: float) -> Patch | None:
+    """The mouth of `picture` drawn `factor` times taller, its top row fixed: the jaw drops, the lip stays.
+
+    The stretch is taken from the whole picture (not the patch), so nothing of the rest pose the mouth
+    had covered (a closed lip line, a crease) shows through where the stretch has moved things down.
+    """
+    x0, y0 = patch.pos
     w, h = patch.image.get_size()
-    image = pygame.transform.smoothscale(patch.image, (w, max(1, round(h * factor))))
-    return Patch(image, patch.pos)
+    tall = min(picture.get_height() - y0, max(h, round(h * factor)))
+    stretched = pygame.transform.smoothscale(picture.subsurface(pygame.Rect(x0, y0, w, h)), (w, tall))
+    area = pygame.Rect(x0, y0, w, tall)
+    found = _patch(base.subsurface(area), stretched)
+    if found is None:
+        return None
+    return Patch(found.image, (x0 + found.pos[0], y0 + found.pos[1]))
 
 
 class SpriteFace:
@@ -125,10 +136,16 @@ class SpriteFace:
             return picture.copy()
         return pygame.transform.smoothscale(picture, size)
 
-    def _overlay_patch(self, base: pygame.Surface, overlay: Overlay | None, size: tuple[int, int]) -> Patch | None:
+    def _overlay_patch(self, base: pygame.Surface, overlay: Overlay | None, size: tuple[int, int],
+                       stretches: tuple[float, ...] = ()) -> tuple[Patch | None, list[Patch | None]]:
+        """The patch of `overlay` and, for each factor in `stretches`, its mouth stretched that much taller."""
         if overlay is None:
-            return None
-        return _patch(base, self._screen(self.pack.picture(overlay), size))
+            return None, [None] * len(stretches)
+        picture = self._screen(self.pack.picture(overlay), size)
+        patch = _patch(base, picture)
+        if patch is None:
+            return None, [None] * len(stretches)
+        return patch, [_stretched(base, picture, patch, f) for f in stretches]
 
     def _get(self, size: tuple[int, int]) -> _Layout:
         layout = self._layouts.get(size)
@@ -138,19 +155,22 @@ class SpriteFace:
         scale, origin, screen = self.placement(size)
         base = self._screen(self.pack.base, screen)
         mouths: dict[MouthShape, Patch | None] = {}
-        by_overlay: dict[int, Patch | None] = {}
-        for shape, overlay in self.pack.mouths.items():
-            if id(overlay) not in by_overlay:          # fallbacks share their stand-in's patch
-                by_overlay[id(overlay)] = self._overlay_patch(base, overlay, screen)
-            mouths[shape] = by_overlay[id(overlay)]
         stretched: dict[tuple[MouthShape, int], Patch] = {}
-        for shape in OPEN_SHAPES:
-            patch = mouths[shape]
-            if patch is not None:
-                for level in range(1, OPEN_LEVELS):
-                    stretched[(shape, level)] = _stretch(patch, 1.0 + OPEN_STRETCH * level / (OPEN_LEVELS - 1))
-        blink = self._overlay_patch(base, self.pack.blink, screen)
-        half = self._overlay_patch(base, self.pack.blink_half, screen)
+        factors = tuple(1.0 + OPEN_STRETCH * level / (OPEN_LEVELS - 1) for level in range(1, OPEN_LEVELS))
+        by_overlay: dict[int, tuple[Patch | None, list[Patch | None]]] = {}
+        for shape in sorted(self.pack.mouths, key=lambda s: s not in OPEN_SHAPES):
+            overlay = self.pack.mouths[shape]
+            if id(overlay) not in by_overlay:          # fallbacks share their stand-in's patches
+                by_overlay[id(overlay)] = self._overlay_patch(base, overlay, screen,
+                                                              factors if shape in OPEN_SHAPES else ())
+            patch, taller = by_overlay[id(overlay)]
+            mouths[shape] = patch
+            if shape in OPEN_SHAPES:
+                for level, p in enumerate(taller, start=1):
+                    if p is not None:
+                        stretched[(shape, level)] = p
+        blink = self._overlay_patch(base, self.pack.blink, screen)[0]
+        half = self._overlay_patch(base, self.pack.blink_half, screen)[0]
         # The neck: just below the lowest (most stretched) mouth; what is above it moves with the head.
         lowest = max([p.bottom for p in list(mouths.values()) + list(stretched.values()) if p is not None],
                      default=round(screen[1] * 0.6))
@@ -218,7 +238,8 @@ class SpriteFace:
             if patch is not None:
                 row = min(len(shifts) - 1, max(0, patch.pos[1] + patch.image.get_height() // 2))
                 dx = int(shifts[row]) if len(shifts) else 0
-                surface.blit(patch.image, (x0 + patch.pos[0] + dx, y0 + patch.pos[1] + head_dy))
+                surface.blit(patch.image, (x0 + patch.pos[0] + dx, y0 + patch.pos[1] + head_dy),
+                             special_flags=pygame.BLEND_PREMULTIPLIED)
 
     def _shifts(self, layout: _Layout, state: FaceState) -> np.ndarray:
         """Whole-pixel sideways shift of every row above the neck."""
