@@ -146,6 +146,23 @@ def test_a_pack_without_a_base_uses_whole_pictures(tmp_path: Path) -> None:
         assert (frame[ORIGIN[1] + 5] == BG).all()           # transparent parts show what is behind
 
 
+def test_a_dropped_jaw_never_shows_the_rest_mouth_underneath(tmp_path: Path) -> None:
+    """The rest pose's lip line is wider than the open mouth; stretching the open mouth must not uncover it."""
+    folder = tmp_path / "whole"
+    folder.mkdir()
+    head = ((50, 20, 100, 120), SKIN)
+    line = (96, 40, 120)
+    _save(folder / "X.png", PACK, None, (head, ((70, 108, 60, 3), line)))
+    for s in "ABCDEF":
+        _save(folder / f"{s}.png", PACK, None, (head, ((80, 100, 40, 16), COLOURS[s])))
+    face = SpriteFace(folder, LOOK)
+    assert ((render(face, still(MouthShape.X)) == line).all(axis=2)).sum() >= 150
+    for openness in (0.5, 0.7, 0.85, 1.0):
+        frame = render(face, still(MouthShape.D, mouth_open=openness))
+        near = np.abs(frame - np.array(line)).sum(axis=2) < 60
+        assert not near.any(), openness
+
+
 # Life: sway, lean, breath -----------------------------------------------------------------------------
 
 
