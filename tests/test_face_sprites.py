@@ -313,6 +313,7 @@ BAD_PACKS = {
     "half_only": (lambda d: ((d / "blink.png").unlink(), _save(d / "blink-half.png", PACK, None,
                                                                 (((0, 0, 5, 5), EYES_HALF),)), d)[-1],
                   "needs the closed one"),
+    "psd_mouth": (lambda d: ((d / "B.png").rename(d / "B.psd"), d)[1], "B.psd: .psd is not a picture format"),
     "pattern_missing": (lambda d: ((d / "face.toml").write_text("mouths = \"lips-{shape}.png\"\n"), d)[1],
                         "missing mouth pictures lips-A.png"),
 }
@@ -345,3 +346,40 @@ def test_loading_alone_checks_everything(tmp_path: Path) -> None:
         face.prepare(size)
         surf = pygame.Surface(size)
         face.draw(surf, surf.get_rect(), FaceState(mouth_shape=MouthShape.H, mouth_open=1.0, blink=1.0))
+
+
+def test_summary_says_what_the_pack_holds(tmp_path: Path) -> None:
+    """One line for a person checking a pack: its size, own mouths, Rhubarb stand-ins, placement, blinks."""
+    line = load_sprite_pack(make_pack(tmp_path / "pack", shapes="ABCDEFG", half=True)).summary()
+    assert line == ("pack: 200x215 presenter, mouths ABCDEFG (Rhubarb stand-ins H->C, X->A) as 40x20 at "
+                    "(100, 120), blink and half blink")
+    assert "ABCDEFGHX as 160x110" in load_sprite_pack(sample_sprite_pack()).summary()
+
+
+def test_palette_and_jpeg_pictures_work(tmp_path: Path) -> None:
+    """Pictures in other formats load: a JPEG base (no alpha), JPEG mouths and a palette (8-bit) PNG mouth."""
+    folder = make_pack(tmp_path / "pack", blink=False)
+    grey = pygame.Surface(PACK)
+    grey.fill((150, 150, 150))
+    (folder / "base.png").unlink()
+    pygame.image.save(grey, str(folder / "base.jpg"))
+    for s in "AB":
+        (folder / f"{s}.png").unlink()
+        pygame.image.save(_opaque(COLOURS[s]), str(folder / f"{s}.jpg"))
+    palette = pygame.Surface(MOUTH, depth=8)
+    palette.set_palette_at(1, COLOURS["C"])
+    palette.fill(1)
+    (folder / "C.png").unlink()
+    pygame.image.save(palette, str(folder / "C.png"))
+    face = SpriteFace(folder, LOOK)
+    rows, cols = mouth_box()
+    assert (render(face, still(MouthShape.C))[rows, cols] == COLOURS["C"]).all()
+    jpeg_a = render(face, still(MouthShape.A))[rows, cols]
+    assert (np.abs(jpeg_a - COLOURS["A"]).max(axis=2) < 24).all()
+    assert (np.abs(render(face, still())[rows.start - 4, cols] - 150) < 8).all()
+
+
+def _opaque(colour: tuple[int, int, int]) -> pygame.Surface:
+    surf = pygame.Surface(MOUTH)
+    surf.fill(colour)
+    return surf

@@ -56,6 +56,7 @@ class SpritePack:
     base: pygame.Surface                         # the presenter at rest, with alpha
     mouths: dict[MouthShape, Overlay]            # every MouthShape, fallbacks resolved
     mouth_files: dict[MouthShape, Path]          # which file each shape shows (after fallbacks)
+    shown: dict[MouthShape, MouthShape]          # the shape whose picture each shape shows (itself or a stand-in)
     blink: Overlay | None = None                 # eyes closed
     blink_half: Overlay | None = None            # eyes half closed (optional in-between)
     size_factor: float = 1.0                     # presenter size relative to the default layout
@@ -63,6 +64,19 @@ class SpritePack:
     @property
     def size(self) -> tuple[int, int]:
         return self.base.get_size()
+
+    def summary(self) -> str:
+        """One line on what the pack holds, for a person checking it (e.g. `avatar face FOLDER`)."""
+        own = "".join(s.value for s in MouthShape if self.shown[s] == s)
+        stand_ins = [f"{s.value}->{self.shown[s].value}" for s in MouthShape if self.shown[s] != s]
+        w, h = self.size
+        mouths = self.mouths[MouthShape.A]
+        placed = "whole pictures (no base)" if mouths.replace else "overlays the size of the base" \
+            if mouths.centre is None else \
+            f"{mouths.image.get_width()}x{mouths.image.get_height()} at ({mouths.centre[0]:g}, {mouths.centre[1]:g})"
+        blink = "blink and half blink" if self.blink_half else "blink" if self.blink else "no blink"
+        fallback = f" (Rhubarb stand-ins {', '.join(stand_ins)})" if stand_ins else ""
+        return f"{self.folder.name}: {w}x{h} presenter, mouths {own}{fallback} as {placed}, {blink}"
 
     def picture(self, overlay: Overlay | None) -> pygame.Surface:
         """The whole presenter with `overlay` applied, at the pack's resolution (None: the base)."""
@@ -236,6 +250,10 @@ def _mouth_paths(folder: Path, pictures: dict[str, Path], pattern: str | None,
     missing = [s for s in BASIC_SHAPES if s not in best]
     prefix = next(iter(best.values())).stem[:-1]
     ext = next(iter(best.values())).suffix
+    for other in sorted(folder.iterdir()):
+        if other.is_file() and other.stem.lower() == f"{prefix}{missing[0]}".lower():
+            raise _fail(f"{_show(other)}: {other.suffix or 'no extension'} is not a picture format this reads; "
+                        f"save it as {prefix}{missing[0]}.png ({_FORMATS} work)")
     names = ", ".join(f"{prefix}{s}{ext}" for s in missing)
     raise _fail(f"{_show(folder)}: missing mouth picture{'s' if len(missing) > 1 else ''} {names}; "
                 f"Rhubarb's shapes A-F are all needed (G, H, X are optional)")
@@ -332,8 +350,10 @@ def load_sprite_pack(folder: Path) -> SpritePack:
 
     resolved: dict[MouthShape, Overlay] = {}
     files: dict[MouthShape, Path] = {}
+    shown: dict[MouthShape, MouthShape] = {}
     for shape in MouthShape:
         letter = shape.value if shape.value in mouths else FALLBACKS[shape.value]
         resolved[shape] = mouths[letter]
         files[shape] = mouth_paths[letter]
-    return SpritePack(folder, base, resolved, files, blink, half, size_factor)
+        shown[shape] = MouthShape(letter)
+    return SpritePack(folder, base, resolved, files, shown, blink, half, size_factor)
