@@ -26,6 +26,7 @@ FIT_WIDTH = 2.5             # head units: widest picture (the drawn presenter's 
 MAX_LEAN_DEG = 2.0
 NECK_GAP = 0.03             # head units the body band reaches up under the head (the neck stretches into it)
 SWAY_RAMP = 0.25            # head units above the neck over which the sway grows to full
+NECK_SEARCH = 0.5           # head units below the lowest mouth in which the neck seam is placed
 OPEN_SHAPES = (MouthShape.C, MouthShape.D, MouthShape.H)
 OPEN_STRETCH = 0.15         # an open mouth at full openness is drawn this much taller
 OPEN_LEVELS = 4             # stretch steps cached per open shape
@@ -107,6 +108,30 @@ def _stretched(base: pygame.Surface, picture: pygame.Surface, patch: Patch, fact
     return Patch(found.image, (x0 + found.pos[0], y0 + found.pos[1]))
 
 
+def _seam_row(base: pygame.Surface, lo: int, hi: int, reach: int) -> int:
+    """The row in [lo, hi) where the picture changes least downwards over `reach` rows either side.
+
+    Head and body move a few pixels apart there (the neck stretches or compresses), so the seam goes
+    where rows repeat or overlap unnoticed: along a neck rather than across a chin or hair ends.
+    """
+    h = base.get_height()
+    lo, hi = min(lo, h), min(hi, h)
+    if hi - lo < 2:
+        return lo
+    rgb = pygame.surfarray.pixels3d(base)
+    alpha = pygame.surfarray.pixels_alpha(base)
+    try:
+        a0, a1 = max(1, lo - reach), min(h, hi + reach)
+        rows = np.concatenate([rgb[:, a0 - 1:a1].astype(np.int16),
+                               alpha[:, a0 - 1:a1, None].astype(np.int16)], axis=2)
+    finally:
+        del rgb, alpha
+    change = np.abs(np.diff(rows, axis=1)).sum(axis=(0, 2)).astype(np.float64)   # row a0+i vs the one above
+    window = np.convolve(change, np.ones(2 * reach + 1), mode="same")
+    candidates = window[lo - a0:hi - a0]
+    return lo + int(np.argmin(candidates))
+
+
 class SpriteFace:
     """Draws the presenter of the sprite pack in `folder`; the pack is checked when this is made."""
 
@@ -171,10 +196,11 @@ class SpriteFace:
                         stretched[(shape, level)] = p
         blink = self._overlay_patch(base, self.pack.blink, screen)[0]
         half = self._overlay_patch(base, self.pack.blink_half, screen)[0]
-        # The neck: just below the lowest (most stretched) mouth; what is above it moves with the head.
+        # The neck: below the lowest (most stretched) mouth; what is above it moves with the head.
         lowest = max([p.bottom for p in list(mouths.values()) + list(stretched.values()) if p is not None],
                      default=round(screen[1] * 0.6))
-        neck_y = min(screen[1], lowest + math.ceil(NECK_GAP * unit) + 2)
+        neck_y = _seam_row(base, lowest + math.ceil(NECK_GAP * unit) + 2, lowest + round(NECK_SEARCH * unit),
+                           math.ceil(NECK_GAP * unit))
         strip = None
         alpha = pygame.surfarray.pixels_alpha(base)
         try:
