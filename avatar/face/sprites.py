@@ -22,7 +22,7 @@ from avatar.lipsync.track import MouthShape
 
 TOP_ABOVE_EYES = 0.55       # head units: the picture's top sits this far above the drawn presenter's eye line
 FIT_HEIGHT = 2.15           # head units: default picture height (crown to the bottom of a 16:9 frame)
-FIT_WIDTH = 2.5             # head units: widest picture (the drawn presenter's shoulders)
+FIT_WIDTH = 2.5             # head units: widest picture (the drawn presenter's shoulders), at most the rect
 MAX_LEAN_DEG = 2.0
 NECK_GAP = 0.03             # head units the body band reaches up under the head (the neck stretches into it)
 SWAY_RAMP = 0.25            # head units above the neck over which the sway grows to full
@@ -151,7 +151,7 @@ class SpriteFace:
         """Scale (screen px per pack px), the picture's top-left in the rect and its size on screen."""
         unit = head_unit_px(size)
         pw, ph = self.pack.size
-        scale = min(FIT_HEIGHT * unit / ph, FIT_WIDTH * unit / pw) * self.pack.size_factor
+        scale = min(FIT_HEIGHT * unit / ph, min(FIT_WIDTH * unit, size[0]) / pw) * self.pack.size_factor
         w, h = max(1, round(pw * scale)), max(1, round(ph * scale))
         top = eye_line_px(size) - TOP_ABOVE_EYES * unit
         return scale, (round((size[0] - w) / 2), round(top)), (w, h)
