@@ -1,4 +1,4 @@
-"""Where the shipped assets (sample speech, kiosk knowledge) are: the source tree, or the installed copy."""
+"""Where the shipped assets (sample speech, kiosk knowledge, faces) are: the source tree or the installed copy."""
 
 from __future__ import annotations
 
@@ -21,3 +21,8 @@ def assets_dir() -> Path:
 
 def sample_speech() -> Path:
     return assets_dir() / "speeches" / "beijing-digital-economy.md"
+
+
+def sample_sprite_pack() -> Path:
+    """The sample cartoon presenter drawn as a Rhubarb sprite pack (`--face` accepts this folder)."""
+    return assets_dir() / "faces" / "sample-sprites"
