@@ -12,7 +12,7 @@ def measure(ctx: BenchContext) -> list[Figure]:
     import pygame
 
     from avatar.assets import sample_sprite_pack
-    from avatar.face.bench import bench_draw
+    from avatar.bench.draw_frames import bench_draw
     from avatar.face.look import get_look
     from avatar.face.sprites import SpriteFace
 
