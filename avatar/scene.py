@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections import OrderedDict
 from typing import Generic, Hashable, TypeVar
 
@@ -16,6 +15,7 @@ from avatar.face.procedural import ProceduralFace, eye_line_px, head_unit_px
 from avatar.face.raster import blur, mix, shade
 from avatar.fonts import FontBook
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
+from avatar.textseg import tokens
 
 MAX_CAPTION_LINES = 3
 TEXT = (238, 240, 244)
@@ -60,11 +60,13 @@ def _rounded_panel(size: tuple[int, int], color: tuple[int, int, int], alpha: fl
 
 
 def wrap_text(text: str, font: pygame.font.Font, max_width: int) -> list[tuple[int, int]]:
-    """Greedy line breaks as (start, end) character spans of `text`; over-long words break anywhere."""
+    """Greedy line breaks as (start, end) character spans of `text`; over-long words break anywhere.
+
+    Lines break between tokens (avatar.textseg): at spaces, and between Chinese words, never inside
+    a number or a Latin word, never before a closing mark such as "，"."""
     lines: list[tuple[int, int]] = []
     start = end = -1
-    for match in re.finditer(r"\S+", text):
-        a, b = match.span()
+    for a, b in tokens(text):
         if start < 0:
             start, end = a, b
         elif font.size(text[start:b])[0] <= max_width:
