@@ -203,7 +203,9 @@ def _front_matter(lines: list[str], path: str | None) -> tuple[ScriptMeta, int]:
 _DIRECTIVE = re.compile(r"\[([^\[\]\n]*)\](?!\()")
 _LINK = re.compile(r"\[([^\[\]\n]*)\]\(([^()\n]*)\)")
 _PAUSE_VALUE = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|ms)?$")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9À-ÖØ-Þ\u4e00-\u9fff])")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9À-ÖØ-Þ\u4e00-\u9fff])"
+                           # Chinese ends a sentence at 。！？ (and a closing quote after one), no space needed
+                           r"|(?:(?<=[。！？])|(?<=[。！？][”’」』）]))\s*(?=[^\s”’」』）。！？])")
 _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|No|vs|etc|e\.g|i\.e|Jan|Feb|Mar|Apr|Jun|Jul|Aug|"
                      r"Sep|Sept|Oct|Nov|Dec|U\.S|U\.N)\.)$")
 # The emphasised words may not hold * or _ themselves: that keeps the search linear on text with
