@@ -131,6 +131,7 @@ def _layout(toks: _Tokens, a: int, b: int, width: int) -> tuple[str, tuple[tuple
     """One or two lines (two balanced ones when the text does not fit on one), and each token's span
     in that text."""
     cut = b
+    cjk = cjk_share(toks.text) > 0.3
     if toks.width(a, b) > width and b - a >= 2:
         best_cost = math.inf
         for i in range(a + 1, b):
@@ -138,6 +139,8 @@ def _layout(toks: _Tokens, a: int, b: int, width: int) -> tuple[str, tuple[tuple
             cost = max(w1, w2) + (0 if w1 <= w2 else 0.5)  # ties: the shorter line on top
             if toks.ends_with(i, SENTENCE_END | CLAUSE_END):
                 cost -= width / 8  # a line that ends at a comma or full stop reads better
+                if cjk:  # all the more in Chinese, where any other cut splits a phrase
+                    cost -= width / 4 if toks.ends_with(i, SENTENCE_END) else width / 6
             if max(w1, w2) > width:
                 cost += 1000
             if cost < best_cost:
@@ -180,6 +183,41 @@ def _chunks(toks: _Tokens, width: int, max_lines: int,
                               for a, b in ranges):
             return ranges
         n_cues += 1
+
+
+def _chunks_by_phrase(toks: _Tokens, width: int, max_lines: int,
+                      too_long: Callable[[int, int], bool]) -> list[tuple[int, int]]:
+    """Token ranges for text without spaces (Chinese): the fewest cues that fit, cut after a full
+    stop or comma wherever one allows it, found by dynamic programming over the cut points."""
+    n = len(toks)
+    inf = math.inf
+    best: list[float] = [0.0] + [inf] * n
+    back = [0] * (n + 1)
+    for j in range(1, n + 1):
+        if j == n:
+            cut_cost = 0.0
+        elif toks.ends_with(j, SENTENCE_END):
+            cut_cost = 0.0
+        elif toks.ends_with(j, CLAUSE_END):
+            cut_cost = 1.0
+        else:
+            cut_cost = 4.0  # a cut inside a phrase
+        for i in range(j - 1, -1, -1):
+            if toks.width(i, j) > width * max_lines + width // 2:
+                break
+            single = j - i == 1
+            if not single and (len(_lines(toks, i, j, width)) > max_lines or too_long(i, j)):
+                continue
+            short = 2.0 if toks.width(i, j) < 8 and j < n else 0.0
+            cost = best[i] + 3.0 + cut_cost + short
+            if cost < best[j]:
+                best[j], back[j] = cost, i
+    ranges = []
+    j = n
+    while j > 0:
+        ranges.append((back[j], j))
+        j = back[j]
+    return ranges[::-1]
 
 
 def _interp(x: float, xs: list[float], ys: list[float]) -> float:
@@ -251,7 +289,9 @@ def build_cue_groups(sentences: Iterable[Any], words: Sequence[WordTiming] = (),
             return start_s if i == 0 else end_s if i >= len(toks) else _interp(float(toks.offset(i)), xs, ys)
 
         width = line_width(text, line_chars, cjk_line_chars)
-        ranges = _chunks(toks, width, max_lines, lambda a, b: at(b) - at(a) > max_cue_s)
+        too_long = lambda a, b: at(b) - at(a) > max_cue_s  # noqa: E731
+        ranges = _chunks_by_phrase(toks, width, max_lines, too_long) if cjk_share(text) > 0.3 \
+            else _chunks(toks, width, max_lines, too_long)
         bounds = [at(a) for a, _ in ranges] + [end_s]
         for k, ((a, b), t0) in enumerate(zip(ranges, bounds)):
             t1 = max(t0, bounds[k + 1])
