@@ -1,9 +1,10 @@
 """Bilingual subtitles: a speech's translation, kept in a parallel file beside it, paired with what is said.
 
-The form a speechwriter keeps: `talk.md` is the speech as spoken; `talk.en.md` beside it is its
-translation, paragraph for paragraph in the same order (blank lines separate paragraphs; headings,
-comments, directives and front matter are allowed and ignored). A speech named `talk.zh.md` finds
-`talk.en.md` too. The language is the tag before `.md`.
+The form a speechwriter keeps: `talk.md` is the speech as spoken and names its translation in its
+front matter, `translation = "talk.en.md"` (relative to the speech's folder); `talk.en.md` holds the
+translation paragraph for paragraph, in the same order (blank lines separate paragraphs; headings,
+comments, directives and front matter are allowed there and ignored). The translation's language is
+the tag before `.md` (else its front matter's `language`).
 
 Each spoken sentence gets its share of its paragraph's translation (sentence for sentence when both
 have as many), and each subtitle cue of a sentence the share of that sentence's translation shown
@@ -24,7 +25,6 @@ from avatar.errors import ScriptError
 from avatar.script import Script, decode_script_bytes, parse_script
 from avatar.textseg import CLAUSE_END, SENTENCE_END, cjk_share
 
-SCRIPT_SUFFIXES = (".md", ".txt", ".markdown")
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$", re.IGNORECASE)
 
 
@@ -48,30 +48,23 @@ def _name_parts(path: Path) -> tuple[str, str | None]:
 
 
 def spoken_language(script: Script) -> str:
-    """The speech's language: its file name's tag, else its front matter's, else "zh" for Chinese text."""
-    if script.path:
-        tag = _name_parts(Path(script.path))[1]
-        if tag:
-            return tag
+    """The speech's language: its front matter's (other than the default "en"), else "zh" for Chinese text."""
     if script.meta.language and script.meta.language.lower() != "en":
         return script.meta.language.lower()
     return "zh" if cjk_share(" ".join(s.text for s in script.sentences)) > 0.3 else "en"
 
 
-def find_translation(script_path: str | Path) -> Path | None:
-    """The translation file beside a speech (`talk.en.md` beside `talk.md` or `talk.zh.md`), if any."""
-    path = Path(script_path)
-    stem, own = _name_parts(path)
-    if not path.parent.is_dir():
+def translation_path(script: Script) -> Path | None:
+    """The file the script's front matter names as its translation (None if it names none)."""
+    if not script.meta.translation:
         return None
-    found = []
-    for cand in sorted(path.parent.iterdir()):
-        if cand.suffix.lower() not in SCRIPT_SUFFIXES or cand.name == path.name or not cand.is_file():
-            continue
-        cstem, tag = _name_parts(cand)
-        if cstem == stem and tag and tag != own:
-            found.append(cand)
-    return found[0] if found else None
+    path = Path(script.meta.translation).expanduser()
+    if not path.is_absolute():
+        path = Path(script.base_dir) / path
+    if not path.is_file():
+        raise ScriptError(f"translation file not found: {path} (front matter 'translation' is relative "
+                          "to the script's folder)", path=script.path)
+    return path
 
 
 def _paragraphs(script: Script) -> list[list[str]]:
@@ -133,20 +126,20 @@ def pair(script: Script, path: str | Path) -> Translation:
             weights = [float(_Tokens(s).offset(len(_Tokens(s)))) for s in said]
             sentences += split_over(" ".join(trans) if cjk_share("".join(trans)) <= 0.3 else "".join(trans),
                                     weights)
-    language = _name_parts(path)[1] or other.meta.language or "en"
+    language = _name_parts(path)[1] or (other.meta.language if other.meta.language != "en" else "") or \
+        ("zh" if cjk_share(" ".join(s.text for s in other.sentences)) > 0.3 else "en")
     own = spoken_language(script)
     if language == own:
-        raise ScriptError(f"the translation's language '{language}' is the speech's own; name it by "
-                          f"its language, e.g. talk.en.md beside talk.md", path=str(path))
+        raise ScriptError(f"the translation's language '{language}' is the speech's own; name the file by "
+                          f"its language, e.g. talk.en.md, or set language in the speech's front matter",
+                          path=str(path))
     return Translation(own, language, str(path), tuple(sentences))
 
 
 def translation_for(script: Script) -> Translation | None:
-    """The translation beside the script's file, paired; None when it has none."""
-    if not script.path:
-        return None
-    found = find_translation(script.path)
-    return pair(script, found) if found else None
+    """The translation the script names, paired with its sentences; None when it names none."""
+    path = translation_path(script)
+    return pair(script, path) if path else None
 
 
 # --- on screen and in files -------------------------------------------------------------------
@@ -218,20 +211,18 @@ class Sidecars:
 
 
 def plan_sidecars(output: Path, script_path: str | None, *, enabled: bool = True) -> Sidecars:
-    """Where a recording's subtitles go: one SRT and one VTT per language when the speech has a
-    translation beside it, else the video's name with .srt and .vtt."""
+    """Where a recording's subtitles go: one SRT and one VTT per language when the speech names a
+    translation, else the video's name with .srt and .vtt."""
     if not enabled:
         return Sidecars()
     plain = (output.with_suffix(".srt"), output.with_suffix(".vtt"))
     if not script_path:
         return Sidecars(plain)
-    found = find_translation(script_path)
-    if found is None:
-        return Sidecars(plain)
     from avatar.script import load_script
 
-    script = load_script(script_path)
-    translation = pair(script, found)  # a bad translation is reported now, before any recording
+    translation = translation_for(load_script(script_path))  # a bad one is reported before recording
+    if translation is None:
+        return Sidecars(plain)
     own, other = translation.spoken_language, translation.language
     paths = tuple(output.with_suffix(f".{lang}{ext}") for lang in (own, other) for ext in (".srt", ".vtt"))
     return Sidecars(paths, frozenset(p for p in paths if p.name.endswith((f".{other}.srt", f".{other}.vtt"))))

@@ -4,6 +4,7 @@
     title = "..."        speaker = "..."   role = "..."
     voice = "en-gb"      rate = 165        language = "en"
     look = "official"    background = "#102040" | "path/to/image.png"
+    translation = "talk.en.md"   (bilingual subtitles, see avatar/bilingual.py)
     +++
     Paragraphs of sentences. [pause 1.5s] [pause 300ms] [slide images/chart.png] [slide off]
     [expression smile|neutral|serious|surprised]   **emphasis** lifts the brows.
@@ -33,7 +34,7 @@ MAX_SENTENCE_CHARS = 600
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tga")
 _FRONT_KEYS: dict[str, type | tuple[type, ...]] = {
     "title": str, "speaker": str, "role": str, "voice": str, "rate": int, "language": str,
-    "look": str, "background": str,
+    "look": str, "background": str, "translation": str,
 }
 
 
@@ -47,6 +48,7 @@ class ScriptMeta:
     language: str = "en"
     look: str = ""
     background: str = ""
+    translation: str = ""  # a parallel file with the speech in another language (avatar.bilingual)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import numpy as np
 import pygame
 import pytest
 
-from avatar.bilingual import find_translation, pair, spoken_language, split_over, translation_at
+from avatar.bilingual import pair, spoken_language, split_over, translation_at, translation_path
 from avatar.errors import ScriptError
 from avatar.face import get_look
 from avatar.fonts import FontBook
@@ -26,6 +26,7 @@ SPEECH = """+++
 title = "数字经济"
 speaker = "王明"
 language = "zh"
+translation = "talk.en.md"
 +++
 女士们，先生们，大家好。今天，我很高兴来到日内瓦。
 
@@ -53,19 +54,26 @@ def _srt(path: Path) -> list[tuple[str, str]]:
     return out
 
 
-def test_the_translation_is_found_beside_the_speech_and_paired_sentence_for_sentence(tmp_path: Path) -> None:
+def test_the_translation_named_in_the_front_matter_is_paired_sentence_for_sentence(tmp_path: Path) -> None:
     script_path = _write(tmp_path)
-    assert find_translation(script_path) == tmp_path / "talk.en.md"
     script = load_script(script_path)
+    assert translation_path(script) == tmp_path / "talk.en.md"
+    assert spoken_language(script) == "zh"
     tr = pair(script, tmp_path / "talk.en.md")
     assert (tr.spoken_language, tr.language) == ("zh", "en")
     assert tr.sentences == ("Ladies and gentlemen, good morning.", "Today I am delighted to be in Geneva.",
                             "In 2023, China's digital economy reached 53.9 trillion yuan.",
                             "We are ready to share opportunities with all countries.")
-    # a speech named talk.zh.md finds talk.en.md too, and says its language by its name
-    (tmp_path / "talk.md").rename(tmp_path / "talk.zh.md")
-    assert find_translation(tmp_path / "talk.zh.md") == tmp_path / "talk.en.md"
-    assert spoken_language(load_script(tmp_path / "talk.zh.md")) == "zh"
+
+
+
+def test_a_file_beside_the_speech_is_not_taken_unless_named_and_a_missing_one_is_refused(tmp_path: Path) -> None:
+    script_path = _write(tmp_path, speech=SPEECH.replace('translation = "talk.en.md"\n', ""))
+    assert translation_path(load_script(script_path)) is None
+    script_path.write_text(SPEECH.replace("talk.en.md", "talk.fr.md"), "utf-8")
+    out = run("record", str(script_path), "-o", str(tmp_path / "talk.mp4"), "--size", "320x180", "--quiet")
+    assert out.returncode == 2 and "translation file not found" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and not (tmp_path / "talk.mp4").exists()
 
 
 def test_a_paragraph_translated_in_other_sentences_is_shared_out_between_words(tmp_path: Path) -> None:
