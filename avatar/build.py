@@ -138,6 +138,9 @@ def start_script_timeline(script: Script, voice: Voice, options: BuildOptions = 
     """Build in a background thread; the timeline's `ready` event fires once the first sentence is in."""
     tl = Timeline(title=script.meta.title, speaker=script.meta.speaker, role=script.meta.role)
     options = _with_translations(script, options)  # a bad translation is reported before the show starts
+    from avatar.textseg import warm_up
+
+    warm_up(" ".join(s.text for s in script.sentences))  # Chinese words are found before frames are drawn
     errors: list[BaseException] = []
 
     def run() -> None:

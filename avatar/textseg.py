@@ -64,6 +64,13 @@ def _jieba():
     return jieba
 
 
+def warm_up(text: str = "中文") -> None:
+    """Load the word segmenter now if `text` is Chinese (about a second, holding the interpreter):
+    call it before a live show or kiosk starts drawing, so no frame waits for it later."""
+    if has_cjk(text):
+        _jieba()
+
+
 def has_segmenter() -> bool:
     """Whether Chinese is cut into words (jieba installed) rather than single characters."""
     return _jieba() is not None
