@@ -23,7 +23,7 @@ from avatar.captions import (_layout, _Tokens, Cue, build_cue_groups, caption_te
                              write_text_atomic)
 from avatar.errors import ScriptError
 from avatar.script import Script, decode_script_bytes, parse_script
-from avatar.textseg import CLAUSE_END, SENTENCE_END, cjk_share
+from avatar.textseg import CLAUSE_END, SENTENCE_END, cells, cjk_share
 
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[a-z0-9]{2,8})?$", re.IGNORECASE)
 
@@ -84,13 +84,16 @@ def split_over(text: str, weights: Sequence[float]) -> list[str]:
     m = len(toks)
     if m == 0:
         return [""] * n
-    total_w = sum(max(0.0, w) for w in weights) or float(n)
+    weights = [max(0.0, w) for w in weights]
+    if sum(weights) <= 0:
+        weights = [1.0] * n
+    total_w = sum(weights)
     total = toks.offset(m)
     share = total / n
     cuts = [0]
     acc = 0.0
     for k in range(1, n):
-        acc += max(0.0, weights[k - 1]) if total_w else 1.0
+        acc += weights[k - 1]
         target = total * acc / total_w
         lo = cuts[-1]
         options = range(lo + 1, m) if lo + 1 < m else range(m, m + 1)
@@ -123,7 +126,7 @@ def pair(script: Script, path: str | Path) -> Translation:
         if len(said) == len(trans):
             sentences += trans
         else:
-            weights = [float(_Tokens(s).offset(len(_Tokens(s)))) for s in said]
+            weights = [float(cells(s)) for s in said]
             sentences += split_over(" ".join(trans) if cjk_share("".join(trans)) <= 0.3 else "".join(trans),
                                     weights)
     language = _name_parts(path)[1] or (other.meta.language if other.meta.language != "en" else "") or \
