@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from avatar.captions import build_cues, to_srt, to_vtt
 from avatar.textseg import cells, tokens
@@ -83,3 +84,44 @@ def test_espeak_style_character_events_become_written_words() -> None:
                                        "增长", "了"]
     assert all(text[w.char_start:w.char_end] == w.text for w in words)
     assert [w.start_s for w in words] == sorted(w.start_s for w in words)
+
+
+_ALPHABET = "数字经济我们的年，。！？、：“”（）《》 AIGDP20.5%abc"
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=_ALPHABET, min_size=1, max_size=120))
+def test_tokens_cover_every_visible_character_once_in_order(text: str) -> None:
+    spans = tokens(text)
+    assert all(a < b for a, b in spans) and all(b0 <= a1 for (_, b0), (a1, _) in zip(spans, spans[1:]))
+    covered = "".join(text[a:b] for a, b in spans)
+    assert covered.replace(" ", "") == text.replace(" ", "")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=_ALPHABET, min_size=1, max_size=200))
+def test_any_chinese_text_becomes_short_cues_that_keep_every_character(text: str) -> None:
+    if not text.strip():
+        return
+    cues = build_cues([(0.0, 0.25 * len(text), text)])
+    assert "".join(c.text for c in cues).replace("\n", "").replace(" ", "") == text.replace(" ", "")
+    for cue in cues:
+        assert len(cue.text.split("\n")) <= 2
+        if len(tokens(cue.text)) > 1:
+            assert cue.end_s - cue.start_s <= 6.0 + 1e-6
+
+
+def test_real_mandarin_voice_word_timings_follow_the_written_words() -> None:
+    """espeak-ng's cmn voice, for real: one timing per written word, in order, spans into the text."""
+    from avatar.tts import Voice, get_engine
+    from avatar.tts.base import VoiceSettings
+
+    engine = get_engine("pyttsx3")
+    voice = Voice(engine, VoiceSettings(engine.resolve_voice("zh"), 175), use_cache=False)
+    text = "我们在2024年推出了AI平台，数字经济增长了。"
+    speech = voice.synthesize(text)
+    written = [text[a:b].rstrip("，。") for a, b in tokens(text)]
+    assert [w.text for w in speech.words] == written
+    assert all(text[w.char_start:w.char_end] == w.text for w in speech.words)
+    starts = [w.start_s for w in speech.words]
+    assert starts == sorted(starts) and starts[-1] < speech.duration_s

@@ -121,3 +121,19 @@ def test_title_lower_third_captions_and_kiosk_show_glyphs_not_boxes(fonts: FontB
     _, boxes = _states(MISSING * 10, MISSING * 10)[index]
     differ = np.abs(_frame(scene, real) - _frame(scene, boxes)).max(axis=-1) > 60
     assert differ.sum() > 400, name
+
+
+def test_an_installed_system_cjk_font_is_preferred(tmp_path, monkeypatch) -> None:
+    """With a CJK font installed (here a link standing in for one), it is used, its SC face chosen."""
+    system = tmp_path / "NotoSansCJK-Regular.ttc"
+    system.symlink_to(bundled_cjk_path())
+    asked: list[str] = []
+
+    def match_font(name, bold=False, italic=False):
+        asked.append(name)
+        return str(system) if "cjk" in name else None
+
+    monkeypatch.setattr(pygame.font, "match_font", match_font)
+    face = FontBook(use_system_fonts=True).cjk_face()
+    assert face is not None and face.path == str(system) and face.name == "Noto Sans CJK SC"
+    assert asked and asked[0] == "notosanscjksc"
