@@ -15,7 +15,7 @@ from avatar.face.procedural import ProceduralFace, eye_line_px, head_unit_px
 from avatar.face.raster import blur, mix, shade
 from avatar.fonts import FontBook
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
-from avatar.textseg import cjk_share, tokens
+from avatar.textseg import cjk_share, phrase_lines, tokens
 
 MAX_CAPTION_LINES = 3
 CJK_CAPTION_LINES = 2    # Chinese: pages of two short lines, as in subtitles
@@ -66,7 +66,10 @@ def wrap_text(text: str, font: pygame.font.Font, max_width: int) -> list[tuple[i
     """Greedy line breaks as (start, end) character spans of `text`; over-long words break anywhere.
 
     Lines break between tokens (avatar.textseg): at spaces, and between Chinese words, never inside
-    a number or a Latin word, never before a closing mark such as "，"."""
+    a number or a Latin word, never before a closing mark such as "，"; Chinese lines end after a
+    full stop or comma where the width allows."""
+    if cjk_share(text) > 0.3:
+        return phrase_lines(text, lambda s: font.size(s)[0], max_width)
     lines: list[tuple[int, int]] = []
     start = end = -1
     for a, b in tokens(text):

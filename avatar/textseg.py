@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 import unicodedata
+from typing import Callable
 
 # Closing marks never start a line; opening marks never end one.
 CLOSING = set("，。！？；：、）》」』】〕〉”’,.;:!?)]}…%‰·～")
@@ -147,3 +148,38 @@ def joined(text: str, spans: list[tuple[int, int]], i: int, j: int) -> str:
 def spaced(text: str, spans: list[tuple[int, int]], i: int) -> bool:
     """Whether a space stands between token i-1 and token i."""
     return i > 0 and spans[i - 1][1] < spans[i][0]
+
+
+def phrase_lines(text: str, measure: Callable[[str], int], max_width: int) -> list[tuple[int, int]]:
+    """Line spans for text without spaces (Chinese): lines of at most `max_width` (as `measure` says)
+    that end after a full stop or comma where possible, few and even.
+
+    Found by dynamic programming over the token boundaries; a token wider than a line gets its own."""
+    spans = tokens(text)
+    n = len(spans)
+    if n == 0:
+        return []
+    best = [0.0] + [float("inf")] * n
+    back = [0] * (n + 1)
+    for j in range(1, n + 1):
+        end_cost = 0.0
+        if j < n:
+            last = text[spans[j - 1][0]:spans[j - 1][1]].rstrip("\"'”’」』）)")
+            # a line that ends inside a clause costs more than an extra line: Chinese reads clause by clause
+            end_cost = 0.0 if last and last[-1] in SENTENCE_END else 0.2 if last and last[-1] in CLAUSE_END \
+                else 2.5
+        for i in range(j - 1, -1, -1):
+            width = measure(text[spans[i][0]:spans[j - 1][1]])
+            if width > max_width and j - i > 1:
+                break
+            slack = 0.0 if j == n else (max_width - width) / max(1, max_width)
+            cost = best[i] + 1.0 + end_cost + slack * slack
+            if cost < best[j]:
+                best[j], back[j] = cost, i
+    lines = []
+    j = n
+    while j > 0:
+        i = back[j]
+        lines.append((spans[i][0], spans[j - 1][1]))
+        j = i
+    return lines[::-1]
