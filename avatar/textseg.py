@@ -60,6 +60,14 @@ def _jieba():
     except ImportError:
         return None
     jieba.setLogLevel(logging.WARNING)
+    try:  # its dictionary cache goes with avatar's own cache, not loose in the temp folder
+        from avatar.tts.cache import default_cache_dir
+
+        folder = default_cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        jieba.dt.tmp_dir = str(folder)
+    except OSError:
+        pass  # an unwritable cache folder only costs jieba a slower start
     with _jieba_lock:
         jieba.initialize()
     return jieba
