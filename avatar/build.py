@@ -31,7 +31,7 @@ MAX_FAILURES_IN_A_ROW = 3
 class BuildOptions:
     lead_in_s: float = LEAD_IN_S
     paragraph_gap_s: float = PARAGRAPH_GAP_S
-    # One translation per sentence, in order (avatar.bilingual); None: look for one beside the script.
+    # One translation per sentence, in order (avatar.bilingual); None: the one the script names, if any.
     translations: tuple[str, ...] | None = None
 
 
