@@ -19,8 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from avatar.captions import (_layout, _Tokens, Cue, build_cue_groups, caption_text, line_width,
-                             write_text_atomic)
+from avatar.captions import Cue, Tokens, build_cue_groups, caption_text, layout_text, write_text_atomic
 from avatar.errors import ScriptError
 from avatar.script import Script, decode_script_bytes, parse_script
 from avatar.textseg import CLAUSE_END, SENTENCE_END, cells, cjk_share
@@ -80,7 +79,7 @@ def split_over(text: str, weights: Sequence[float]) -> list[str]:
     n = len(weights)
     if n <= 1:
         return [text.strip()] * n
-    toks = _Tokens(text)
+    toks = Tokens(text)
     m = len(toks)
     if m == 0:
         return [""] * n
@@ -152,9 +151,7 @@ def _piece_cues(cues: Sequence[Cue], translation: str) -> list[Cue]:
     pieces = split_over(translation, [c.end_s - c.start_s for c in cues])
     out = []
     for cue, piece in zip(cues, pieces):
-        toks = _Tokens(piece)
-        body = _layout(toks, 0, len(toks), line_width(piece))[0] if len(toks) else ""
-        out.append(Cue(cue.start_s, cue.end_s, body))
+        out.append(Cue(cue.start_s, cue.end_s, layout_text(piece)))
     # More cues than words to share: a cue with no piece keeps the one before it on screen.
     for k, cue in enumerate(out):
         if not cue.text:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from avatar.errors import OutputPathError
-from avatar.textseg import CLAUSE_END, SENTENCE_END, cells, cjk_share, has_cjk, tokens
+from avatar.textseg import CLAUSE_END, SENTENCE_END, cells, cjk_share, tokens
 from avatar.tts.base import WordTiming
 
 LINE_CHARS = 42   # the usual broadcast and streaming limit per caption line
@@ -66,7 +66,7 @@ def _align(tokens: list[str], words: Sequence[WordTiming]) -> list[WordTiming | 
     return out
 
 
-class _Tokens:
+class Tokens:
     """A sentence's unbreakable tokens (avatar.textseg) with display widths: a Chinese character
     counts two cells, a Latin letter or a space one, so one width limit suits both scripts."""
 
@@ -114,7 +114,7 @@ class _Tokens:
         return bool(word) and word[-1] in marks
 
 
-def _lines(toks: _Tokens, a: int, b: int, width: int) -> list[tuple[int, int]]:
+def _lines(toks: Tokens, a: int, b: int, width: int) -> list[tuple[int, int]]:
     """Greedy wrap of tokens a..b-1 into lines of at most `width` cells (a longer token gets its own)."""
     lines: list[tuple[int, int]] = []
     start = a
@@ -127,7 +127,7 @@ def _lines(toks: _Tokens, a: int, b: int, width: int) -> list[tuple[int, int]]:
     return lines
 
 
-def _layout(toks: _Tokens, a: int, b: int, width: int) -> tuple[str, tuple[tuple[int, int], ...]]:
+def _layout(toks: Tokens, a: int, b: int, width: int) -> tuple[str, tuple[tuple[int, int], ...]]:
     """One or two lines (two balanced ones when the text does not fit on one), and each token's span
     in that text."""
     cut = b
@@ -156,7 +156,7 @@ def _layout(toks: _Tokens, a: int, b: int, width: int) -> tuple[str, tuple[tuple
     return "\n".join(lines), tuple(spans)
 
 
-def _chunks(toks: _Tokens, width: int, max_lines: int,
+def _chunks(toks: Tokens, width: int, max_lines: int,
             too_long: Callable[[int, int], bool] = lambda a, b: False) -> list[tuple[int, int]]:
     """Token ranges [a, b) of about equal length, each fitting in `max_lines` lines of `width` cells
     and none `too_long` (in time) unless it is a single token."""
@@ -185,7 +185,7 @@ def _chunks(toks: _Tokens, width: int, max_lines: int,
         n_cues += 1
 
 
-def _chunks_by_phrase(toks: _Tokens, width: int, max_lines: int,
+def _chunks_by_phrase(toks: Tokens, width: int, max_lines: int,
                       too_long: Callable[[int, int], bool]) -> list[tuple[int, int]]:
     """Token ranges for text without spaces (Chinese): the fewest cues that fit, cut after a full
     stop or comma wherever one allows it, found by dynamic programming over the cut points."""
@@ -230,6 +230,12 @@ def _interp(x: float, xs: list[float], ys: list[float]) -> float:
     return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 
 
+def layout_text(text: str, line_chars: int = LINE_CHARS, cjk_line_chars: int = CJK_LINE_CHARS) -> str:
+    """`text` as one line, or two balanced ones when it is wider than a subtitle line."""
+    toks = Tokens(text)
+    return _layout(toks, 0, len(toks), line_width(text, line_chars, cjk_line_chars))[0] if len(toks) else ""
+
+
 def line_width(text: str, line_chars: int = LINE_CHARS, cjk_line_chars: int = CJK_LINE_CHARS) -> int:
     """The line limit in cells for `text`: `cjk_line_chars` Chinese characters for mostly-CJK text."""
     return 2 * cjk_line_chars if cjk_share(text) > 0.3 else line_chars
@@ -260,7 +266,7 @@ def build_cue_groups(sentences: Iterable[Any], words: Sequence[WordTiming] = (),
     cues: list[tuple[int, Cue]] = []
     for index, item in enumerate(sentences):
         start_s, end_s, text, own_words = _sentence_fields(item)
-        toks = _Tokens(text)
+        toks = Tokens(text)
         if not len(toks):
             continue
         start_s = max(0.0, start_s)

@@ -7,7 +7,6 @@ after a timeout instead of a frozen app, and its prints never reach our output.
 from __future__ import annotations
 
 import multiprocessing
-import re
 import os
 import tempfile
 import threading
