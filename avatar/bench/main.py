@@ -24,6 +24,7 @@ from avatar.bench.result import Figure
 SECTIONS: dict[str, str] = {
     "lipsync": "avatar.bench.lipsync",
     "draw": "avatar.bench.draw",
+    "cjk": "avatar.bench.cjk",
     "drift": "avatar.bench.drift",
     "launch": "avatar.bench.launch",
     "kiosk": "avatar.bench.kiosk",
