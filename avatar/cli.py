@@ -419,7 +419,7 @@ def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
     p.add_argument("--preset", default="auto", help="x264 preset (default: veryfast up to 720p, ultrafast above)")
     p.add_argument("--burn-captions", action="store_true",
                    help="draw the captions into the picture (they always go to TALK.srt/.vtt, or to "
-                        "TALK.zh.srt, TALK.en.srt... when a translation such as talk.en.md is beside the script)")
+                        "TALK.zh.srt, TALK.en.srt... when the script names a translation, e.g. translation = \"talk.en.md\")")
     p.add_argument("--no-sidecars", action="store_true", help="do not write TALK.srt and TALK.vtt")
     p.add_argument("--cues", metavar="FILE.json", help="also write the mouth track (Rhubarb-compatible JSON)")
     p.add_argument("--thumbnail", metavar="FILE.png", help="also write a poster frame (mid-sentence)")
