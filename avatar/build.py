@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,17 @@ MAX_FAILURES_IN_A_ROW = 3
 class BuildOptions:
     lead_in_s: float = LEAD_IN_S
     paragraph_gap_s: float = PARAGRAPH_GAP_S
+    # One translation per sentence, in order (avatar.bilingual); None: the one the script names, if any.
+    translations: tuple[str, ...] | None = None
+
+
+def _with_translations(script: Script, options: BuildOptions) -> BuildOptions:
+    if options.translations is not None:
+        return options
+    from avatar.bilingual import translation_for
+
+    found = translation_for(script)
+    return replace(options, translations=found.sentences if found else ())
 
 
 def _analyze(speech: Speech) -> MouthTrack:
@@ -41,7 +52,8 @@ def _analyze(speech: Speech) -> MouthTrack:
 
 
 def place_speech(timeline: Timeline, speech: Speech, start_s: float, *,
-                 emphasis: tuple[tuple[int, int], ...] = (), silent: bool = False) -> float:
+                 emphasis: tuple[tuple[int, int], ...] = (), silent: bool = False,
+                 translation: str = "") -> float:
     """Put one utterance on the timeline at `start_s`; returns its end time."""
     end_s = start_s + speech.duration_s
     words = tuple(WordTiming(w.text, w.start_s + start_s, w.end_s + start_s, w.char_start, w.char_end)
@@ -49,7 +61,7 @@ def place_speech(timeline: Timeline, speech: Speech, start_s: float, *,
     if not silent:
         timeline.add_clip(AudioClip(start_s, speech.audio))
         timeline.add_mouth(MouthItem(start_s, _analyze(speech)))
-    timeline.add_caption(CaptionItem(start_s, end_s, speech.text, words, silent=silent))
+    timeline.add_caption(CaptionItem(start_s, end_s, speech.text, words, silent=silent, translation=translation))
     for a, b in emphasis:
         hit = [w for w in words if w.char_end > a and w.char_start < b]
         if hit:
@@ -65,6 +77,8 @@ def build_script_timeline(script: Script, voice: Voice, *, options: BuildOptions
     logged once and kept in `timeline.failures`.
     """
     tl = timeline or Timeline(title=script.meta.title, speaker=script.meta.speaker, role=script.meta.role)
+    options = _with_translations(script, options)
+    translations = iter(options.translations or ())
     t = options.lead_in_s
     last_paragraph: int | None = None
     logged = False
@@ -85,6 +99,7 @@ def build_script_timeline(script: Script, voice: Voice, *, options: BuildOptions
                 if last_paragraph is not None and seg.paragraph != last_paragraph:
                     t += options.paragraph_gap_s
                 last_paragraph = seg.paragraph
+                translation = next(translations, "")
                 silent = False
                 try:
                     if in_a_row >= MAX_FAILURES_IN_A_ROW:
@@ -105,7 +120,7 @@ def build_script_timeline(script: Script, voice: Voice, *, options: BuildOptions
                     speech = Speech(speech.text, speech.audio.resampled(tl.rate_hz), speech.words,
                                     speech.phonemes, speech.engine)
                 start = t
-                t = place_speech(tl, speech, start, emphasis=seg.emphasis, silent=silent)
+                t = place_speech(tl, speech, start, emphasis=seg.emphasis, silent=silent, translation=translation)
                 for offset, change in seg.marks:
                     when = next((w.start_s for w in speech.words if w.char_start >= offset),
                                 speech.duration_s) + start
@@ -124,6 +139,10 @@ def start_script_timeline(script: Script, voice: Voice, options: BuildOptions = 
                           ) -> tuple[Timeline, threading.Thread]:
     """Build in a background thread; the timeline's `ready` event fires once the first sentence is in."""
     tl = Timeline(title=script.meta.title, speaker=script.meta.speaker, role=script.meta.role)
+    options = _with_translations(script, options)  # a bad translation is reported before the show starts
+    from avatar.textseg import warm_up
+
+    warm_up(" ".join(s.text for s in script.sentences))  # Chinese words are found before frames are drawn
     errors: list[BaseException] = []
 
     def run() -> None:

@@ -119,10 +119,10 @@ def cmd_say(args: argparse.Namespace) -> int:
 def cmd_record(args: argparse.Namespace) -> int:
     import tempfile
 
-    from avatar.captions import caption_text, subtitle_cues
+    from avatar.bilingual import plan_sidecars
     from avatar.lipsync.cues import CueSettings
     from avatar.load import load_show
-    from avatar.output import check_output_path, write_atomic
+    from avatar.output import check_output_path
     from avatar.recorder import Recorder, parse_size
 
     # Every option and output path is checked before any minute is spent on speech or frames.
@@ -130,8 +130,8 @@ def cmd_record(args: argparse.Namespace) -> int:
     recorder = Recorder(args.output, size=size, fps=args.fps, crf=args.crf, preset=args.preset,
                         overwrite=args.overwrite, progress=False if args.quiet else None)
     out = recorder.output
-    sidecars = [] if args.no_sidecars else [out.with_suffix(".srt"), out.with_suffix(".vtt")]
-    for side in sidecars:
+    sidecars = plan_sidecars(out, args.script, enabled=not args.no_sidecars)  # TALK[.lang].srt/.vtt
+    for side in sidecars.paths:
         check_output_path(side, overwrite=args.overwrite, suffixes=(".srt", ".vtt"))
     if args.cues:
         check_output_path(args.cues, overwrite=args.overwrite, suffixes=(".json",))
@@ -160,9 +160,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     if not args.quiet:
         _say(f"wrote {result.output} ({result.duration_s:.1f} s, {result.frames} frames, "
              f"{result.speed_x:.1f}x real time)")
-    cues = subtitle_cues(tl.captions)
-    for side in sidecars:
-        write_atomic(side, caption_text(cues, side))
+    sidecars.write(tl.captions)
     if args.cues:
         from avatar.lipsync import write_track
         from avatar.timeline import whole_mouth_track
@@ -272,7 +270,8 @@ def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
                    help="H.264 quality, 0-51, lower is better (default 23)")
     p.add_argument("--preset", default="auto", help="x264 preset (default: veryfast up to 720p, ultrafast above)")
     p.add_argument("--burn-captions", action="store_true",
-                   help="draw the captions into the picture (they always go to TALK.srt/.vtt)")
+                   help="draw the captions into the picture (they always go to TALK.srt/.vtt, or to "
+                        "TALK.zh.srt, TALK.en.srt... when the script names a translation, e.g. translation = \"talk.en.md\")")
     p.add_argument("--no-sidecars", action="store_true", help="do not write TALK.srt and TALK.vtt")
     p.add_argument("--cues", metavar="FILE.json", help="also write the mouth track (Rhubarb-compatible JSON)")
     p.add_argument("--thumbnail", metavar="FILE.png", help="also write a poster frame (mid-sentence)")

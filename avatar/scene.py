@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from collections import OrderedDict
 from typing import Generic, Hashable, TypeVar
 
@@ -16,8 +15,12 @@ from avatar.face.procedural import ProceduralFace, eye_line_px, head_unit_px
 from avatar.face.raster import blur, mix, shade
 from avatar.fonts import FontBook
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
+from avatar.textseg import cjk_share, phrase_lines, tokens
 
 MAX_CAPTION_LINES = 3
+CJK_CAPTION_LINES = 2    # Chinese: pages of two short lines, as in subtitles
+CJK_LINE_CHARS = 20      # about this many Chinese characters a caption line
+TRANSLATION = (214, 222, 236)
 TEXT = (238, 240, 244)
 SUBTLE = (196, 202, 214)
 PANEL = (12, 15, 22)
@@ -60,11 +63,16 @@ def _rounded_panel(size: tuple[int, int], color: tuple[int, int, int], alpha: fl
 
 
 def wrap_text(text: str, font: pygame.font.Font, max_width: int) -> list[tuple[int, int]]:
-    """Greedy line breaks as (start, end) character spans of `text`; over-long words break anywhere."""
+    """Greedy line breaks as (start, end) character spans of `text`; over-long words break anywhere.
+
+    Lines break between tokens (avatar.textseg): at spaces, and between Chinese words, never inside
+    a number or a Latin word, never before a closing mark such as "，"; Chinese lines end after a
+    full stop or comma where the width allows."""
+    if cjk_share(text) > 0.3:
+        return phrase_lines(text, lambda s: font.size(s)[0], max_width)
     lines: list[tuple[int, int]] = []
     start = end = -1
-    for match in re.finditer(r"\S+", text):
-        a, b = match.span()
+    for a, b in tokens(text):
         if start < 0:
             start, end = a, b
         elif font.size(text[start:b])[0] <= max_width:
@@ -326,26 +334,32 @@ class Scene:
             return cached  # type: ignore[return-value]
         max_w = round((0.86 if self.landscape else 0.9) * self.size[0])
         px = self.caption_px()
+        cjk = cjk_share(text) > 0.3
         for scale in (1.0, 0.9, 0.82, 0.75):
             font = self.fonts.font(round(px * scale), text=text)
-            lines = wrap_text(text, font, max_w)
-            if len(lines) <= MAX_CAPTION_LINES:
+            # Chinese reads best in short lines, about 20 characters, two at a time.
+            width = min(max_w, CJK_LINE_CHARS * font.size("中")[0]) if cjk else max_w
+            lines = wrap_text(text, font, width)
+            if len(lines) <= self._page_lines(text):
                 break
         return self._texts.put(key, (font, lines))  # type: ignore[return-value]
 
     def _draw_caption(self, surface: pygame.Surface, caption: Caption, bottom: int) -> int:
         """Draw the caption page holding the current word, bottom edge at `bottom`; returns its top."""
+        if caption.translation.strip():
+            bottom = self._draw_translation(surface, caption.translation, bottom)
         font, lines = self._caption_layout(caption.text)
         if not lines:
             return bottom
         word = caption.words[caption.current_word] if 0 <= caption.current_word < len(caption.words) else None
+        per_page = self._page_lines(caption.text)
         page = 0
         if word is not None:
             for i, (a, b) in enumerate(lines):
                 if word[0] < b or i == len(lines) - 1:
-                    page = i // MAX_CAPTION_LINES
+                    page = i // per_page
                     break
-        page_lines = lines[page * MAX_CAPTION_LINES:(page + 1) * MAX_CAPTION_LINES]
+        page_lines = lines[page * per_page:(page + 1) * per_page]
         key = ("caption", caption.text, page)
         block = self._texts.get(key)
         if block is None:
@@ -357,6 +371,36 @@ class Scene:
         if word is not None:
             self._highlight(surface, caption.text, font, page_lines, line_pos, word, x, y)
         return y
+
+    @staticmethod
+    def _page_lines(text: str) -> int:
+        return CJK_CAPTION_LINES if cjk_share(text) > 0.3 else MAX_CAPTION_LINES
+
+    def _draw_translation(self, surface: pygame.Surface, text: str, bottom: int) -> int:
+        """The translation under the spoken caption (smaller, quieter); returns the top of its block."""
+        key = ("translation", text)
+        block = self._texts.get(key)
+        if block is None:
+            max_w = round((0.86 if self.landscape else 0.9) * self.size[0])
+            for scale in (0.8, 0.72, 0.65):
+                font = self.fonts.font(round(self.caption_px() * scale), text=text)
+                lines = wrap_text(" ".join(text.split()), font, max_w)
+                if len(lines) <= 2:
+                    break
+            flat = " ".join(text.split())
+            rendered = [font.render(flat[a:b], True, TRANSLATION) for a, b in lines[:2]]
+            line_h = round(font.get_height() * 1.15)
+            pad_x, pad_y = round(0.025 * self.unit), round(0.008 * self.unit)
+            w = max(r.get_width() for r in rendered) + 2 * pad_x
+            h = line_h * len(rendered) - (line_h - font.get_height()) + 2 * pad_y
+            block = _rounded_panel((w, h), PANEL, 0.5, round(0.01 * self.unit))
+            for i, r in enumerate(rendered):
+                block.blit(r, ((w - r.get_width()) // 2, pad_y + i * line_h))
+            self._texts.put(key, block)
+        assert isinstance(block, pygame.Surface)
+        y = bottom - block.get_height()
+        surface.blit(block, ((self.size[0] - block.get_width()) // 2, y))
+        return y - round(0.006 * self.unit)
 
     def _caption_block(self, text: str, font: pygame.font.Font, lines: list[tuple[int, int]]
                        ) -> tuple[pygame.Surface, list[tuple[int, int]]]:

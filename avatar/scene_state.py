@@ -11,12 +11,13 @@ from avatar.face.state import FaceState
 class Caption:
     """The sentence on screen; `words` are (char_start, char_end) spans in `text`.
 
-    `current_word` indexes `words` (-1 = none highlighted).
+    `current_word` indexes `words` (-1 = none highlighted); `translation` is shown below it.
     """
 
     text: str
     words: tuple[tuple[int, int], ...] = ()
     current_word: int = -1
+    translation: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@
     title = "..."        speaker = "..."   role = "..."
     voice = "en-gb"      rate = 165        language = "en"
     look = "official"    background = "#102040" | "path/to/image.png"
+    translation = "talk.en.md"   (bilingual subtitles, see avatar/bilingual.py)
     [pronounce]          UNCTAD = "unk tad"   (last: see avatar/pronounce.py)
     +++
     Paragraphs of sentences. [pause 1.5s] [pause 300ms] [slide images/chart.png] [slide off]
@@ -36,7 +37,7 @@ MAX_SENTENCE_CHARS = 600
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tga")
 _FRONT_KEYS: dict[str, type | tuple[type, ...]] = {
     "title": str, "speaker": str, "role": str, "voice": str, "rate": int, "language": str,
-    "look": str, "background": str, "pronounce": dict,
+    "look": str, "background": str, "translation": str, "pronounce": dict,
 }
 
 
@@ -51,6 +52,7 @@ class ScriptMeta:
     look: str = ""
     background: str = ""
     pronounce: Lexicon = NO_LEXICON  # what is said for written forms (captions keep the written)
+    translation: str = ""  # a parallel file with the speech in another language (avatar.bilingual)
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,9 @@ def _front_matter(lines: list[str], path: str | None) -> tuple[ScriptMeta, int]:
 _DIRECTIVE = re.compile(r"\[([^\[\]\n]*)\](?!\()")
 _LINK = re.compile(r"\[([^\[\]\n]*)\]\(([^()\n]*)\)")
 _PAUSE_VALUE = re.compile(r"^(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|ms)?$")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9À-ÖØ-Þ\u4e00-\u9fff])")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9À-ÖØ-Þ\u4e00-\u9fff])"
+                           # Chinese ends a sentence at 。！？ (and a closing quote after one), no space needed
+                           r"|(?:(?<=[。！？])|(?<=[。！？][”’」』）]))\s*(?=[^\s”’」』）。！？])")
 _ABBREV = re.compile(r"(?:\b(?:Mr|Mrs|Ms|Dr|Prof|St|No|vs|etc|e\.g|i\.e|Jan|Feb|Mar|Apr|Jun|Jul|Aug|"
                      r"Sep|Sept|Oct|Nov|Dec|U\.S|U\.N)\.)$")
 # The emphasised words may not hold * or _ themselves: that keeps the search linear on text with

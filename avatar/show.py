@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from avatar.bilingual import translation_at
 from avatar.face.idle import face_state_at
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
 from avatar.timeline import Timeline
@@ -63,7 +64,8 @@ class Show:
             hit = tl.caption_at(t_s)
             if hit is not None:
                 item, current = hit
-                caption = Caption(item.text, tuple((w.char_start, w.char_end) for w in item.words), current)
+                caption = Caption(item.text, tuple((w.char_start, w.char_end) for w in item.words), current,
+                                  translation_at(item, t_s))
         slide = tl.mark_at(t_s, "slide")
         lower = None
         if self.options.lower_third and tl.speaker:

@@ -82,6 +82,7 @@ class CaptionItem:
     text: str
     words: tuple[WordTiming, ...] = ()
     silent: bool = False  # the voice failed: shown, not heard
+    translation: str = ""  # the sentence in the speech's other language (avatar.bilingual), if any
 
 
 @dataclass(frozen=True)

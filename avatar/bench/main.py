@@ -25,6 +25,7 @@ SECTIONS: dict[str, str] = {
     "lipsync": "avatar.bench.lipsync",
     "draw": "avatar.bench.draw",
     "sprites": "avatar.bench.sprites",
+    "cjk": "avatar.bench.cjk",
     "drift": "avatar.bench.drift",
     "launch": "avatar.bench.launch",
     "kiosk": "avatar.bench.kiosk",

@@ -13,7 +13,7 @@ from avatar.audio import read_wav, save_wav
 from avatar.errors import AudioInputError
 from avatar.tts.base import PhonemeTiming, Speech, VoiceSettings, WordTiming
 
-FORMAT_VERSION = 2  # 2: word timings cover whole written words
+FORMAT_VERSION = 3  # 2: word timings cover whole written words; 3: Chinese words too
 
 
 def default_cache_dir() -> Path:

@@ -7,7 +7,6 @@ after a timeout instead of a frozen app, and its prints never reach our output.
 from __future__ import annotations
 
 import multiprocessing
-import re
 import os
 import tempfile
 import threading
@@ -16,6 +15,7 @@ from typing import Any
 from avatar import audio as audio_mod
 from avatar.errors import TTSError, UsageError
 from avatar import _tts_worker as _worker
+from avatar.textseg import tokens
 from avatar.tts.base import PhonemeTiming, Speech, VoiceInfo, VoiceSettings, WordTiming, check_rate
 
 # Common language tags whose espeak-ng voice goes by another code.
@@ -55,21 +55,24 @@ def speech_from_events(text: str, audio: audio_mod.Audio, events: list[tuple[Any
                   engine=engine)
 
 
-_EDGE_PUNCTUATION = "\"'“”‘’()[]{},.;:!?…"
+_EDGE_PUNCTUATION = "\"'“”‘’()[]{},.;:!?…，。！？；：、（）《》「」『』【】"
 
 
 def whole_words(text: str, words: list[WordTiming]) -> tuple[WordTiming, ...]:
     """One timing per written word: espeak reports "eWeek" as "e" + "Week" and "twenty-three" as
     "twenty" alone, so each event is widened to its whitespace-separated word (less edge punctuation)
-    and events inside the same written word are merged."""
+    and events inside the same written word are merged.
+
+    Chinese has no spaces: espeak-ng's `cmn` voice reports about one event per character (a number
+    or a Latin word as one event, sometimes repeated); its written words come from avatar.textseg."""
     spans = []
-    for m in re.finditer(r"\S+", text):
-        a, b = m.start(), m.end()
+    for start, end in tokens(text):
+        a, b = start, end
         while a < b and text[a] in _EDGE_PUNCTUATION:
             a += 1
         while b > a and text[b - 1] in _EDGE_PUNCTUATION:
             b -= 1
-        spans.append((m.start(), m.end(), a if a < b else m.start(), b if a < b else m.end()))
+        spans.append((start, end, a if a < b else start, b if a < b else end))
     out: list[WordTiming] = []
     last_span = None
     for w in words:
