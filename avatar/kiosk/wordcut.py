@@ -3,7 +3,7 @@
 A model that streams "The fourth Global Digital Economy Conference opens in Beijing next July with ..."
 gives its first clause mark only after a dozen words; waiting for it costs half a second. So the first
 chunk may end at a plain word boundary, but only where a speaker could pause without sounding wrong.
-The rule, between the last word kept (A) and the next word (B), both complete (white space after B):
+The rule, between the last word kept (A, complete: B has begun) and the next word (B):
 
 1. At least `min_words` words are kept (a one- or two-word chunk sounds like a stammer).
 2. Never inside a number: neither A nor B holds a digit, a number word ("twenty", "million") or a
@@ -19,6 +19,11 @@ The rule, between the last word kept (A) and the next word (B), both complete (w
    has built | a strong base"); the first such boundary is taken. Only once `fallback_words` words
    have come without one may any boundary allowed by rules 1-5 be taken (the latest), which is
    usually a subject before its verb ("The Global Digital Economy Conference | opens ...").
+
+B may still be growing (the stream's last word): rules 2 and 5 then hold for whatever B may yet
+become (" fo" waits: it could be "forty"), so a cut is never wrong by them; rule 6 takes B as it is,
+which only costs a slightly less natural pause when " in" turns out to be " industry". Judging the
+last word at once saves waiting a whole word for the space after it.
 
 Text without spaces (Chinese, Japanese) is never cut here; its clause marks come early enough.
 """
@@ -72,11 +77,18 @@ def _leans(word: str) -> bool:
     return bare in LEANING or bare.endswith(("'s", "’s"))
 
 
-def boundary_ok(a: str, b: str) -> bool:
-    """Rules 2-5: may a piece end after word `a` when `b` comes next?"""
+def _may_become(partial: str, words: frozenset[str]) -> bool:
+    bare = _bare(partial)
+    return not bare or any(w.startswith(bare) for w in words)
+
+
+def boundary_ok(a: str, b: str, *, b_growing: bool = False) -> bool:
+    """Rules 2-5: may a piece end after word `a` when `b` comes next (`b_growing`: b may go on)?"""
     if _leans(a) or _numeric(a) or _numeric(b):
         return False
     if _capitalised(a) and _capitalised(b):
+        return False
+    if b_growing and (_may_become(b, NUMBER_WORDS | BINDS_BACK) or not b[-1:].isalpha()):
         return False
     return _bare(b) not in BINDS_BACK and not _bare(b).startswith(("'s", "’s"))
 
@@ -89,19 +101,18 @@ def phrase_start(b: str) -> bool:
 def find_word_cut(text: str, *, min_words: int = 3, fallback_words: int = 5) -> int | None:
     """Index just after the word to end the piece on, or None if `text` has no natural cut yet.
 
-    Only words followed by white space count as complete, so the last (maybe unfinished) word of a
-    stream is never judged. Text holding Markdown or code marks is left to the sentence rules.
+    A word followed by white space is complete; the stream's last word may still grow and is judged
+    for what it may become. Text holding Markdown or code marks is left to the sentence rules.
     """
     if any(mark in text for mark in "`[]*#|<>\n"):
         return None
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-    if words and words[-1][1] == len(text):
-        words.pop()  # still growing
+    growing = bool(words) and words[-1][1] == len(text)
     best: int | None = None
     for k in range(min_words - 1, len(words) - 1):
         kept = k + 1
         (_, end_a, a), (_, _, b) = words[k], words[k + 1]
-        if not boundary_ok(a, b):
+        if not boundary_ok(a, b, b_growing=growing and k + 1 == len(words) - 1):
             continue
         if phrase_start(b):
             return end_a
