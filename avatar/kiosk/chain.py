@@ -84,6 +84,7 @@ class AnswerChain:
                         if not announced:
                             announced = True
                             first_word_s = self.clock()
+                            said.patience.first_word(first_word_s)
                             yield AnswerEvent("answer_source", source=source)
                             yield AnswerEvent("first_token", source=source)
                         for piece in chunker.feed(delta):
@@ -157,7 +158,7 @@ class AnswerChain:
             ack = source == "ack"
             if not ack:
                 spoken.append(text)  # the answer itself; an acknowledgement is no part of it
-            said.patience.said(text, self.clock(), answer=not ack)
+            said.patience.said(text, self.clock())
             said.count += 1
             yield AnswerEvent("chunk", text=text, source=source, index=said.count - 1)
 

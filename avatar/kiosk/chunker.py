@@ -80,7 +80,7 @@ class SpeechChunker:
         stream has slowed down: the visitor hears the words already there); None if none is safe."""
         if "```" in self._buf:
             return None
-        cut = find_word_cut(self._buf, min_words=min_words, fallback_words=min_words)
+        cut = find_word_cut(self._buf, min_words=min_words, latest=True)
         if cut is None:
             return None
         piece, self._buf, self._scan = self._buf[:cut].strip(), self._buf[cut:], 0

@@ -49,16 +49,19 @@ class Patience:
         self.rules = rules
         self.asked_s = asked_s
         self.acknowledged = False
-        self.answering = False        # the current answerer has spoken a chunk
+        self.answering = False        # the current answerer's first word has come
         self.voice_until_s = asked_s  # when the voice will have said everything handed out
         self.quiet_s = 0.0            # silence during the answer so far (gaps already closed)
 
-    def said(self, text: str, now_s: float, *, answer: bool = True) -> None:
+    def first_word(self, now_s: float) -> None:
+        """The current answerer's first word came: from now on its silences count."""
+        self.answering = True
+        self.voice_until_s = max(self.voice_until_s, now_s)
+
+    def said(self, text: str, now_s: float) -> None:
         """A chunk (or acknowledgement) was handed out to be spoken at `now_s`."""
         if self.answering and now_s > self.voice_until_s:
             self.quiet_s += now_s - self.voice_until_s
-        if answer:
-            self.answering = True
         self.voice_until_s = max(self.voice_until_s, now_s) + speech_s(text, self.rules)
 
     def new_answerer(self) -> None:

@@ -98,24 +98,31 @@ def phrase_start(b: str) -> bool:
     return _bare(b) in PHRASE_STARTS
 
 
-def find_word_cut(text: str, *, min_words: int = 3, fallback_words: int = 5) -> int | None:
+def find_word_cut(text: str, *, min_words: int = 3, fallback_words: int = 5, latest: bool = False) -> int | None:
     """Index just after the word to end the piece on, or None if `text` has no natural cut yet.
 
     A word followed by white space is complete; the stream's last word may still grow and is judged
     for what it may become. Text holding Markdown or code marks is left to the sentence rules.
+    `latest` takes the last phrase boundary instead, else the last one rules 1-5 allow (as many of the
+    words there as can be said now).
     """
     if any(mark in text for mark in "`[]*#|<>\n"):
         return None
     words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
     growing = bool(words) and words[-1][1] == len(text)
     best: int | None = None
+    best_phrase: int | None = None
     for k in range(min_words - 1, len(words) - 1):
         kept = k + 1
         (_, end_a, a), (_, _, b) = words[k], words[k + 1]
         if not boundary_ok(a, b, b_growing=growing and k + 1 == len(words) - 1):
             continue
-        if phrase_start(b):
-            return end_a
-        if kept >= fallback_words:
+        if latest:
             best = end_a
-    return best
+            if phrase_start(b):
+                best_phrase = end_a
+        elif phrase_start(b):
+            return end_a
+        elif kept >= fallback_words:
+            best = end_a
+    return best_phrase if best_phrase is not None else best
