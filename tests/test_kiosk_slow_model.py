@@ -47,7 +47,7 @@ def test_late_punctuation_is_heard_from_a_natural_word_boundary(server: FakeLLMS
 def test_a_stream_slowing_to_a_word_a_second_is_spoken_as_it_comes_then_closed_politely(
         server: FakeLLMServer) -> None:
     server.mode, server.words_per_s, server.slow_words_per_s = "slowdown", 100.0, 1.0
-    quick = PatienceRules(fill_after_s=0.3, give_up_after_s=0.9, words_per_s=100.0, chunk_start_s=0.0)
+    quick = PatienceRules(fill_after_s=0.3, stall_after_s=0.9, words_per_s=100.0, chunk_start_s=0.0)
     model = llm(server)
     model.client()  # warm, as the kiosk does before its first visitor
     events = list(AnswerChain([model, InstantLocal()], patience=quick).stream("What has Beijing built?", []))

@@ -107,7 +107,7 @@ def config_from_args(args: argparse.Namespace) -> "KioskConfig":
                       max_question_chars=args.max_question)
     patience = PatienceRules(acknowledge_after_s=min(1.0, args.first_token_timeout / 2),
                              give_up_after_s=args.first_token_timeout,
-                             fill_after_s=min(1.0, args.stall_timeout / 2))
+                             fill_after_s=min(1.0, args.stall_timeout / 2), stall_after_s=args.stall_timeout)
     rules = SessionRules(max_question_chars=args.max_question, idle_reset_s=args.idle_reset)
     return KioskConfig(script, knowledge, llm, rules, voice=args.voice, rate_wpm=args.rate, patience=patience)
 

@@ -8,8 +8,8 @@ The rules, on the chain's clock (injectable, so tests run on fake time):
   listening. No first word `give_up_after_s` after the question: stop waiting and answer from local
   knowledge (the model answerer is rested like after any timeout).
 - Mid-answer, when the voice has been silent for `fill_after_s` (the stream slowed to a word a second,
-  say) the words already there are spoken up to a natural word boundary. Once the answer has been
-  silent `give_up_after_s` in all, it is closed politely.
+  say) the words already there are spoken up to a natural word boundary (or, if there are none, one
+  acknowledgement). Once the answer has been silent `stall_after_s` in all, it is closed politely.
 
 When the voice will fall silent is estimated from the text handed out (`speech_s`), since the chain
 does not hear the audio: `words_per_s` at a typical speaking rate plus a fixed start-up per chunk.
@@ -32,6 +32,7 @@ class PatienceRules:
     acknowledge_after_s: float = 1.0
     give_up_after_s: float = 3.0
     fill_after_s: float = 1.0
+    stall_after_s: float = 3.0
     words_per_s: float = 3.0        # espeak at 175 words a minute
     chunk_start_s: float = 0.25     # synthesis and scheduling before a chunk is heard
 
@@ -82,7 +83,7 @@ class Patience:
                 return "acknowledge"
             return None
         silent = self.silence_s(now_s)
-        if self.quiet_s + silent >= r.give_up_after_s:
+        if self.quiet_s + silent >= r.stall_after_s:
             return "stall"
         if silent >= r.fill_after_s:
             return "fill"
