@@ -235,6 +235,7 @@ class _Loop:
         if silent:
             fields["silent"] = True
         if (chunk.answer_id, chunk.index) in self.acks:
+            self.acks.discard((chunk.answer_id, chunk.index))
             fields["ack"] = True
         if name:
             fields["file"] = name
