@@ -47,11 +47,27 @@ QA: tuple[tuple[str, str], ...] = (
 FALLBACK = "Thank you for asking, that is a good question. Beijing will be glad to tell you more."
 
 
+def late_punctuation(answer: str) -> str:
+    """The same answer as a model that punctuates late says it: one long first sentence, no early comma
+    ("It is next summer in Beijing and the fourth Global ... welcomes guests from all over the world.")."""
+    first, _, rest = answer.partition(". ")
+    first = first.replace(",", "")
+    if not rest:
+        return first
+    return f"{first} and {rest[0].lower() if not rest[:2].isupper() else rest[0]}{rest[1:]}"
+
+
+LATE_QA: tuple[tuple[str, str], ...] = tuple((q, late_punctuation(a)) for q, a in QA)
+
+
 def streaming_chat_server(*, first_token_s: float = 0.3, tokens_per_s: float = 40.0,
-                        replies: Mapping[str, str] | None = None) -> FakeLLMServer:
+                        replies: Mapping[str, str] | None = None, words_per_s: float = 0.0,
+                        mode: str = "normal") -> FakeLLMServer:
     """The package's fake server, pacing like a hosted model and answering each question from `replies`.
 
     `with streaming_chat_server(first_token_s=0.3, tokens_per_s=40) as s:` then use `s.base_url`.
+    `words_per_s` streams whole words instead of tokens; `mode` is a fake-server mode ("silent": the
+    request is accepted and nothing comes).
     """
     table = dict(QA if replies is None else replies)
 
@@ -61,4 +77,4 @@ def streaming_chat_server(*, first_token_s: float = 0.3, tokens_per_s: float = 4
         return next((a for q, a in table.items() if q.lower() in question), FALLBACK)
 
     return FakeLLMServer(first_token_s=first_token_s, tokens_per_s=tokens_per_s, reply_for=reply_for,
-                         model="bench", keep_requests=False)
+                         model="bench", keep_requests=False, words_per_s=words_per_s, mode=mode)

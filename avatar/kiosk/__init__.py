@@ -2,6 +2,8 @@
 
     question ─> KioskSession (guardrails, history, idle reset, interruption)
                    └─> AnswerChain: LLMAnswerer ─(fails before speaking)─> LocalAnswerer
+                          ├─ Patience: "Let me see." after 1 s, local answer after 3 s, slowed streams
+                          └─ followup: the local answerer reads "And in 2024?" with the last question
                           └─> SpeechChunker ─> clean_for_speech ─> AnswerEvent("chunk")
                                                  └─> SpeechPipeline (GuardedVoice on a worker) ─> audio out
 """

@@ -24,6 +24,7 @@ from avatar.kiosk.events import EventWriter
 from avatar.kiosk.keys import KeyCombo, parse_combo
 from avatar.kiosk.live import Kind, Utterance
 from avatar.kiosk.pipeline import SpeechPipeline, SpokenChunk
+from avatar.kiosk.reaction import react
 from avatar.kiosk.textbox import TextBox
 from avatar.scene_state import LowerThird, SceneState
 from avatar.show import Show, ShowOptions
@@ -63,6 +64,15 @@ class KioskStats:
     interrupted: int = 0
     frame_errors: int = 0
     quit_by_operator: bool = False
+
+
+def _quoted(question: str, max_chars: int = 70) -> str:
+    """The visitor's question for the hint line, quoted and cut to fit."""
+    if not question:
+        return ""
+    if len(question) > max_chars:
+        question = question[: max_chars - 1].rstrip() + "\u2026"
+    return f"\u201c{question}\u201d"
 
 
 def _ramp(t: float, a: float, b: float) -> float:
@@ -107,6 +117,7 @@ class KioskApp:
         self._name_from_s = now + 0.5
         self._name_until_s = now + NAME_SHOW_S
         self._last_error_log_s = float("-inf")
+        self._question = ""               # the question being answered, shown in the hint line
 
     # --- public API -----------------------------------------------------------------------------------
     def run(self, on_frame: Callable[["KioskApp", SceneState], None] | None = None) -> KioskStats:
@@ -155,6 +166,7 @@ class KioskApp:
         self._activity(now)
         self._name_until_s = min(self._name_until_s, now)   # the caption needs the room now
         utterance = self._new_utterance("answer", now)
+        self._question = clean.text       # on screen from the next frame, with the presenter's reaction
         self.stats.questions += 1
         self._note("question", q=utterance.id, text=clean.text)
         events = self.session.ask(clean)
@@ -360,6 +372,10 @@ class KioskApp:
                 show = self._shows[u.id] = Show(u.timeline, self._show_options())
         cursor_on = now - self._last_typing_s < CURSOR_BLINK_S or int(now / CURSOR_BLINK_S) % 2 == 0
         state = show.state_at(t, input_text=self.box.text, cursor_on=cursor_on, hint=self._hint(u))
+        if u is not None and u.kind == "answer":   # look at the visitor, nod, think until the first words
+            since_speech = t - u.clip_starts[0][1] if u.clip_starts else None
+            since_ask = max(0.0, now - u.created_wall_s)   # asked during this frame's events: 0
+            state = replace(state, face=react(state.face, since_ask, since_speech))
         opacity = min(_ramp(now, self._name_from_s, self._name_from_s + NAME_FADE_S),
                       1.0 - _ramp(now, self._name_until_s, self._name_until_s + NAME_FADE_S))
         persona = self.setup.grounding.persona
@@ -370,9 +386,11 @@ class KioskApp:
 
     def _hint(self, u: Utterance | None) -> str:
         if u is not None and u.kind == "answer":
+            asked = _quoted(self._question)
             if not u.has_spoken():
-                return "One moment\u2026"
-            return "Type a new question at any time \u00b7 Esc stops the answer"
+                return f"{asked} \u00b7 one moment\u2026" if asked else "One moment\u2026"
+            return f"{asked} \u00b7 Esc stops the answer" if asked else \
+                "Type a new question at any time \u00b7 Esc stops the answer"
         if self.box.text:
             return "Press Enter to ask \u00b7 Esc clears"
         title = self.setup.grounding.persona.title

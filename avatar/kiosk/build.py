@@ -13,6 +13,7 @@ from avatar.kiosk.chain import AnswerChain
 from avatar.kiosk.grounding import Grounding, grounding_from_script
 from avatar.kiosk.llm import LLMAnswerer, LLMSettings, llm_answerer_from_env
 from avatar.kiosk.local import LocalAnswerer
+from avatar.kiosk.patience import PatienceRules
 from avatar.kiosk.prompt import system_prompt
 from avatar.kiosk.session import KioskSession, SessionRules
 from avatar.pronounce import NO_LEXICON, Lexicon, with_pronunciation
@@ -36,6 +37,7 @@ class KioskConfig:
     voice_id: str | None = None    # None = the script's voice
     rate_wpm: int | None = None    # None = the script's rate (else 175)
     pronounce: Path | None = None  # a pronunciation list under the script's own (see avatar/pronounce.py)
+    patience: PatienceRules = field(default_factory=PatienceRules)  # acknowledging a slow model
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ def build_kiosk(config: KioskConfig, *, env: Mapping[str, str] | None = None,
     local = LocalAnswerer(grounding)
     llm = llm_answerer_from_env(config.llm, system_prompt(grounding), env)
     answerers: list[Answerer] = [a for a in (llm, local) if a is not None]
-    chain = AnswerChain(answerers, logger=log)
+    chain = AnswerChain(answerers, logger=log, patience=config.patience)
     session = KioskSession(chain, config.rules, clock=clock, logger=log)
     voice = VoiceSettings(
         voice=config.voice_id if config.voice_id is not None else script.meta.voice,

@@ -8,8 +8,10 @@ import time
 from typing import Callable, Iterator, Sequence
 
 from avatar.errors import AnswerError
+from avatar.kiosk.acknowledge import Acknowledgements
 from avatar.kiosk.answerer import Answerer, AnswerEvent, Turn
 from avatar.kiosk.chunker import SpeechChunker
+from avatar.kiosk.patience import Patience, PatienceRules
 from avatar.kiosk.speechtext import clean_for_speech
 
 CLOSING_LINE = "I'm sorry, I have to stop there. Please ask me again if you'd like to hear more."
@@ -26,12 +28,19 @@ class AnswerChain:
     only the fallback's answer); after a failure likely to repeat (timeout, refused connection, rate
     limit, server error) it is skipped for `rest_s` seconds. One that fails after speaking has its unfinished sentence dropped and
     is closed with a short polite line. Failures reach the log as a kind only, never their message.
+
+    A slow answerer is covered (see `avatar.kiosk.patience`): a short acknowledgement, a `chunk` with
+    source "ack" that is spoken but is no part of the answer, when the first word is late; the next
+    answerer when it is too late; the words already there, or a polite close, when it slows down
+    mid-answer. Answerers that may be slow yield "" now and then while they wait, so the chain gets
+    to look at its clock.
     """
 
     def __init__(self, answerers: Sequence[Answerer], *, logger: logging.Logger | None = None,
                  closing_line: str = CLOSING_LINE, apology: str = APOLOGY,
                  first_clause_min_words: int = 3, rest_s: float = 15.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, patience: PatienceRules | None = None,
+                 acknowledgements: Acknowledgements | None = None) -> None:
         if not answerers:
             raise ValueError("AnswerChain needs at least one answerer")
         self.answerers = tuple(answerers)
@@ -41,6 +50,8 @@ class AnswerChain:
         self.first_clause_min_words = first_clause_min_words
         self.rest_s = rest_s
         self.clock = clock
+        self.patience = patience or PatienceRules()
+        self.acknowledgements = acknowledgements or Acknowledgements()
         self._resting_until: dict[int, float] = {}
 
     @property
@@ -51,30 +62,60 @@ class AnswerChain:
                cancelled: threading.Event | None = None) -> Iterator[AnswerEvent]:
         stop = cancelled or threading.Event()
         spoken: list[str] = []
+        said = _Said(Patience(self.patience, self.clock()))
         last = len(self.answerers) - 1
         for position, answerer in enumerate(self.answerers):
             source = answerer.source
             if position < last and self.clock() < self._resting_until.get(position, float("-inf")):
                 continue
-            chunker = SpeechChunker(first_clause_min_words=self.first_clause_min_words)
+            chunker = SpeechChunker(first_clause_min_words=self.first_clause_min_words, cut_words_early=False)
+            first_word_s = 0.0
             announced = False
+            filled = False  # a mid-answer filler was said
             deltas: Iterator[str] | None = None
+            said.patience.new_answerer()
             try:
                 deltas = iter(answerer.answer(question, history))
                 for delta in deltas:
                     if stop.is_set():
                         yield self._end(source, spoken, interrupted=True)
                         return
-                    if not delta:
-                        continue
-                    if not announced:
-                        announced = True
-                        yield AnswerEvent("answer_source", source=source)
-                        yield AnswerEvent("first_token", source=source)
-                    for piece in chunker.feed(delta):
-                        yield from self._say(piece, source, spoken, stop)
+                    if delta:
+                        if not announced:
+                            announced = True
+                            first_word_s = self.clock()
+                            said.patience.first_word(first_word_s)
+                            yield AnswerEvent("answer_source", source=source)
+                            yield AnswerEvent("first_token", source=source)
+                        for piece in chunker.feed(delta):
+                            yield from self._say(piece, source, spoken, stop, said)
+                    if (announced and not chunker.cut_words_early and chunker.chunks_out == 0
+                            and self.clock() - first_word_s >= self.patience.first_cut_after_s):
+                        chunker.cut_words_early = True  # no clause mark soon: a word boundary will do
+                        for piece in chunker.feed(""):
+                            yield from self._say(piece, source, spoken, stop, said)
+                    if position == last:
+                        continue  # the last resort is never hurried
+                    action = said.patience.due(self.clock())
+                    if action == "acknowledge":
+                        said.patience.acknowledged = True
+                        yield from self._say(self.acknowledgements.next_for(question), "ack", spoken, stop, said)
+                    elif action == "give_up":
+                        raise AnswerError("no first word in time", kind="timeout")
+                    elif action == "stall":
+                        raise AnswerError("the answer slowed down too much", kind="stalled")
+                    elif action == "fill":
+                        piece = chunker.take_words(2)
+                        if piece is not None:
+                            yield from self._say(piece, source, spoken, stop, said)
+                        elif not filled:
+                            filled = True
+                            yield from self._say(self.acknowledgements.next_for(question), "ack", spoken,
+                                                 stop, said)
+                        else:
+                            raise AnswerError("the answer stopped coming", kind="stalled")
                 for piece in chunker.flush():
-                    yield from self._say(piece, source, spoken, stop)
+                    yield from self._say(piece, source, spoken, stop, said)
                 if stop.is_set():
                     yield self._end(source, spoken, interrupted=True)
                     return
@@ -98,7 +139,7 @@ class AnswerChain:
             if spoken:
                 self.log.warning("answerer %s failed mid-answer (%s); closing the answer politely", source, kind)
                 chunker.discard()  # the half sentence the stream was cut in
-                yield from self._say(self.closing_line, source, spoken, stop)
+                yield from self._say(self.closing_line, source, spoken, stop, said)
                 yield self._end(source, spoken, interrupted=stop.is_set())
                 return
             self.log.warning("answerer %s failed (%s); falling back", source, kind)
@@ -107,19 +148,31 @@ class AnswerChain:
         # Nobody could answer (the local answerer only fails on a bug): still say something kind.
         source = self.answerers[-1].source
         yield AnswerEvent("answer_source", source=source)
-        yield from self._say(self.apology, source, spoken, stop)
+        yield from self._say(self.apology, source, spoken, stop, said)
         yield self._end(source, spoken, interrupted=stop.is_set())
 
-    @staticmethod
-    def _say(piece: str, source: str, spoken: list[str], stop: threading.Event) -> Iterator[AnswerEvent]:
+    def _say(self, piece: str, source: str, spoken: list[str], stop: threading.Event,
+             said: "_Said") -> Iterator[AnswerEvent]:
         text = clean_for_speech(piece)
         if text and not stop.is_set():
-            spoken.append(text)
-            yield AnswerEvent("chunk", text=text, source=source, index=len(spoken) - 1)
+            ack = source == "ack"
+            if not ack:
+                spoken.append(text)  # the answer itself; an acknowledgement is no part of it
+            said.patience.said(text, self.clock())
+            said.count += 1
+            yield AnswerEvent("chunk", text=text, source=source, index=said.count - 1)
 
     @staticmethod
     def _end(source: str, spoken: list[str], *, interrupted: bool = False) -> AnswerEvent:
         return AnswerEvent("answer_end", text=" ".join(spoken), source=source, interrupted=interrupted)
+
+
+class _Said:
+    """What one question's answer has handed out so far: chunk numbers and the waiting state."""
+
+    def __init__(self, patience: Patience) -> None:
+        self.patience = patience
+        self.count = 0
 
 
 def _close(iterator: object) -> None:

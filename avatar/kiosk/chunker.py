@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator
 
+from avatar.kiosk.wordcut import find_word_cut
+
 _SENTENCE_END = ".!?…"
 _CJK_SENTENCE_END = "。！？"
 _CLAUSE = ",;:—–"
@@ -28,13 +30,21 @@ class SpeechChunker:
     A chunk ends at a sentence end followed by white space (so "3.5" and "e.g. this" stay whole), at a
     line break, or, for the very first chunk only, at a clause mark (comma, semicolon, colon, dash)
     once it holds `first_clause_min_words` words, so the avatar starts talking before the answer is
-    complete. Over-long runs without punctuation are cut at `max_chars` on a space. Text inside an
-    unclosed ``` code fence is never cut (the cleaner drops the whole block).
+    complete. If no clause mark has come after `first_cut_words` words, the first chunk may also end
+    at a natural word boundary (see `avatar.kiosk.wordcut` for the rule; 0 turns this off); a caller
+    that knows the time sets `cut_words_early` False and turns it on only once the stream has been
+    slow to punctuate (a fast stream then still gets whole clauses). Over-long
+    runs without punctuation are cut at `max_chars` on a space. Text inside an unclosed ``` code
+    fence is never cut (the cleaner drops the whole block).
     """
 
-    def __init__(self, *, first_clause_min_words: int = 3, max_chars: int = 240) -> None:
+    def __init__(self, *, first_clause_min_words: int = 3, max_chars: int = 240, first_cut_words: int = 3,
+                 first_fallback_words: int = 5, cut_words_early: bool = True) -> None:
         self.first_clause_min_words = first_clause_min_words
         self.max_chars = max_chars
+        self.first_cut_words = first_cut_words
+        self.first_fallback_words = first_fallback_words
+        self.cut_words_early = cut_words_early
         self._buf = ""
         self._scan = 0  # buffer index up to which cut points were already ruled out
         self.chunks_out = 0
@@ -64,6 +74,18 @@ class SpeechChunker:
             self.chunks_out += 1
             return [rest]
         return []
+
+    def take_words(self, min_words: int = 2) -> str | None:
+        """The pending words up to the latest natural word boundary, as a chunk (for an answer whose
+        stream has slowed down: the visitor hears the words already there); None if none is safe."""
+        if "```" in self._buf:
+            return None
+        cut = find_word_cut(self._buf, min_words=min_words, latest=True)
+        if cut is None:
+            return None
+        piece, self._buf, self._scan = self._buf[:cut].strip(), self._buf[cut:], 0
+        self.chunks_out += 1
+        return piece
 
     def discard(self) -> str:
         """Drop the unfinished tail (e.g. a sentence cut off by a failed stream) and return it."""
@@ -109,6 +131,10 @@ class SpeechChunker:
             i += 1
         if fence_open:
             return None
+        if first and self.cut_words_early and self.first_cut_words > 0 and not brackets:
+            cut = find_word_cut(buf, min_words=self.first_cut_words, fallback_words=self.first_fallback_words)
+            if cut is not None:
+                return cut
         if n > self.max_chars:
             if last_clause > 0:
                 return last_clause

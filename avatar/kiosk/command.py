@@ -55,10 +55,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "with neither, the kiosk answers offline")
     parser.add_argument("--connect-timeout", type=_positive(float), default=3.0, metavar="S",
                         help="seconds to connect to the model server (default 3)")
-    parser.add_argument("--first-token-timeout", type=_positive(float), default=6.0, metavar="S",
-                        help="seconds to wait for the first word before answering offline (default 6)")
-    parser.add_argument("--stall-timeout", type=_positive(float), default=4.0, metavar="S",
-                        help="seconds without a word before an answer is cut short (default 4)")
+    parser.add_argument("--first-token-timeout", type=_positive(float), default=3.0, metavar="S",
+                        help="seconds to wait for the first word before answering offline; after 1 s "
+                             "the presenter says a short acknowledgement (default 3)")
+    parser.add_argument("--stall-timeout", type=_positive(float), default=3.0, metavar="S",
+                        help="seconds of silence in all before a slowed-down answer is closed (default 3)")
     parser.add_argument("--idle-reset", type=_positive(float), default=60.0, metavar="S",
                         help="forget the conversation after this many quiet seconds (default 60)")
     parser.add_argument("--max-question", type=_positive(int), default=500, metavar="CHARS",
@@ -100,6 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def config_from_args(args: argparse.Namespace) -> "KioskConfig":
     from avatar.kiosk.build import DEFAULT_KNOWLEDGE, DEFAULT_SCRIPT, KioskConfig
     from avatar.kiosk.llm import LLMSettings
+    from avatar.kiosk.patience import PatienceRules
     from avatar.kiosk.session import SessionRules
 
     from avatar.tts.base import check_rate
@@ -113,9 +115,12 @@ def config_from_args(args: argparse.Namespace) -> "KioskConfig":
     llm = LLMSettings(model=args.model, base_url=args.base_url, connect_timeout_s=args.connect_timeout,
                       first_token_timeout_s=args.first_token_timeout, stall_timeout_s=args.stall_timeout,
                       max_question_chars=args.max_question)
+    patience = PatienceRules(acknowledge_after_s=min(1.0, args.first_token_timeout / 2),
+                             give_up_after_s=args.first_token_timeout,
+                             fill_after_s=min(1.0, args.stall_timeout / 2), stall_after_s=args.stall_timeout)
     rules = SessionRules(max_question_chars=args.max_question, idle_reset_s=args.idle_reset)
     return KioskConfig(script, knowledge, llm, rules, voice_id=args.voice, rate_wpm=args.rate,
-                       pronounce=getattr(args, "pronounce", None))
+                       pronounce=getattr(args, "pronounce", None), patience=patience)
 
 
 def run(args: argparse.Namespace, *, speak: SpeakFn | None = None, stdin: TextIO | None = None,

@@ -4,10 +4,14 @@ The LLM seam's fake, shipped in the package like a mock transport: the kiosk tes
 the soak run talk to it instead of a real model server (it listens on 127.0.0.1 only).
 
     python -m avatar.kiosk.fake_server --port 8765 --first-token-s 0.3 --tokens-per-s 40 [--mode normal]
+    python -m avatar.kiosk.fake_server --words-per-s 30 --reply-late-punctuation
 
-Modes: normal, error500, hang (accepts, never answers), bad_json (garbage mid-stream), cut (connection
-dropped half way), rate_limit (HTTP 429), slow (stops for `slow_gap_s` half way, then goes on).
-`first_token_s` makes any streaming mode slow to start. `mode_for(call_number)` picks a mode per
+Modes: normal, error500, hang (accepts, never answers), silent (answers 200 and opens the stream, then
+says nothing), bad_json (garbage mid-stream), cut (connection dropped half way), rate_limit (HTTP 429),
+slow (stops for `slow_gap_s` half way, then goes on), slowdown (half way the pace drops to
+`slow_words_per_s`, one word a second by default). `first_token_s` makes any streaming mode slow to
+start. `words_per_s` streams whole words with their punctuation (" Beijing,") as many servers do,
+instead of tokenizer pieces; `LATE_PUNCTUATION_REPLY` is an answer whose first clause mark comes late. `mode_for(call_number)` picks a mode per
 request instead (see `rotating_failures`; `--fail-every 10` fails every tenth call, rotating modes).
 """
 
@@ -23,10 +27,15 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Sequence
 
-MODES = ("normal", "error500", "hang", "bad_json", "cut", "rate_limit", "slow")
-FAILURE_MODES = tuple(m for m in MODES if m != "normal")
+MODES = ("normal", "error500", "hang", "silent", "bad_json", "cut", "rate_limit", "slow", "slowdown")
+# The modes a rotating failure picks from (the slow-paced ones are failures of speed, asked for by name).
+FAILURE_MODES = ("error500", "hang", "bad_json", "cut", "rate_limit", "slow")
 DEFAULT_REPLY = ("Thank you for asking, that is a great question. The fourth Global Digital Economy "
                  "Conference will be held in Beijing next summer. We would be delighted to welcome you there.")
+# The first clause mark comes only after fourteen words: a model that does not punctuate early.
+LATE_PUNCTUATION_REPLY = ("Our city has built a strong base for artificial intelligence and data markets over "
+                          "the past ten years, and the fourth Global Digital Economy Conference will show "
+                          "it to the world next summer in Beijing.")
 
 
 def rotating_failures(every: int, modes: Sequence[str] = FAILURE_MODES) -> Callable[[int], str]:
@@ -43,6 +52,11 @@ def split_tokens(text: str) -> list[str]:
     return re.findall(r"\s*\w+|\s*[^\w\s]", text)
 
 
+def split_words(text: str) -> list[str]:
+    """Whole words with their leading space and any punctuation stuck to them, as some servers stream."""
+    return re.findall(r"\s*\S+", text)
+
+
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -55,7 +69,8 @@ class _QuietServer(ThreadingHTTPServer):
 class FakeLLMServer:
     """Start with `with FakeLLMServer(mode=...) as server:`; point the SDK at `server.base_url`.
 
-    Attributes may be changed between requests (`mode`, `reply`, `first_token_s`, `tokens_per_s`).
+    Attributes may be changed between requests (`mode`, `reply`, `first_token_s`, `tokens_per_s`,
+    `words_per_s`, `slow_words_per_s`).
     `requests` records each request's path, headers (lower-case names) and JSON body; `hangups` counts streams the
     client closed early.
     """
@@ -63,7 +78,8 @@ class FakeLLMServer:
     def __init__(self, *, mode: str = "normal", reply: str = DEFAULT_REPLY, first_token_s: float = 0.0,
                  tokens_per_s: float = 0.0, port: int = 0, model: str = "fake-model",
                  mode_for: Callable[[int], str] | None = None, slow_gap_s: float = 2.0,
-                 keep_requests: bool = True, reply_for: Callable[[dict[str, Any]], str] | None = None) -> None:
+                 keep_requests: bool = True, reply_for: Callable[[dict[str, Any]], str] | None = None,
+                 words_per_s: float = 0.0, slow_words_per_s: float = 1.0) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
         self.mode = mode
@@ -77,6 +93,8 @@ class FakeLLMServer:
         self.reply_for = reply_for    # request body -> answer text; overrides `reply` when set
         self.first_token_s = first_token_s
         self.tokens_per_s = tokens_per_s
+        self.words_per_s = words_per_s            # > 0: whole words at this pace instead of tokens
+        self.slow_words_per_s = slow_words_per_s  # the pace after half way in "slowdown" mode
         self.model = model
         self.requests: list[dict[str, Any]] = []
         self.hangups = 0  # streams the client closed before the end (a cancelled answer)
@@ -195,13 +213,20 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.flush()
             model = str(body.get("model") or server.model)
-            tokens = split_tokens(server.answer(body))
+            by_word = server.words_per_s > 0
+            tokens = (split_words if by_word else split_tokens)(server.answer(body))
             try:
                 self._event(_delta(model, {"role": "assistant", "content": ""}))
+                if mode == "silent":
+                    server.wait(60.0)  # the stream is open and nothing ever comes
+                    return
                 if server.first_token_s and server.wait(server.first_token_s):
                     return
-                gap_s = 1.0 / server.tokens_per_s if server.tokens_per_s > 0 else 0.0
+                rate = server.words_per_s if by_word else server.tokens_per_s
+                gap_s = 1.0 / rate if rate > 0 else 0.0
                 for i, tok in enumerate(tokens):
+                    if mode == "slowdown" and i >= len(tokens) // 2 and server.slow_words_per_s > 0:
+                        gap_s = 1.0 / server.slow_words_per_s
                     if i and gap_s and server.wait(gap_s):
                         return
                     if mode == "cut" and i == len(tokens) // 2:
@@ -241,7 +266,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", choices=MODES, default="normal")
     parser.add_argument("--first-token-s", type=float, default=0.0, help="delay before the first token")
     parser.add_argument("--tokens-per-s", type=float, default=0.0, help="token rate (0 = as fast as possible)")
+    parser.add_argument("--words-per-s", type=float, default=0.0,
+                        help="stream whole words at this rate instead of tokens (0 = tokens)")
+    parser.add_argument("--slow-words-per-s", type=float, default=1.0,
+                        help="the pace after half way in slowdown mode (default 1)")
     parser.add_argument("--reply", default=DEFAULT_REPLY, help="the answer text to stream")
+    parser.add_argument("--reply-late-punctuation", action="store_true",
+                        help="answer with a text whose first clause mark comes after fourteen words")
     parser.add_argument("--exit-after-s", type=float, default=0.0, help="stop by itself after this long (0 = never)")
     parser.add_argument("--fail-every", type=int, default=0, metavar="N",
                         help="fail every Nth call, rotating through the failure modes (0 = never)")
@@ -253,8 +284,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [m for m in fail_modes if m not in MODES]
     if unknown:
         parser.error(f"unknown mode(s) {', '.join(unknown)}; one of {', '.join(MODES)}")
-    server = FakeLLMServer(mode=args.mode, reply=args.reply, first_token_s=args.first_token_s,
-                           tokens_per_s=args.tokens_per_s, port=args.port, slow_gap_s=args.slow_gap_s,
+    reply = LATE_PUNCTUATION_REPLY if args.reply_late_punctuation else args.reply
+    server = FakeLLMServer(mode=args.mode, reply=reply, first_token_s=args.first_token_s,
+                           tokens_per_s=args.tokens_per_s, words_per_s=args.words_per_s,
+                           slow_words_per_s=args.slow_words_per_s, port=args.port, slow_gap_s=args.slow_gap_s,
                            mode_for=rotating_failures(args.fail_every, fail_modes) if args.fail_every else None,
                            keep_requests=False).start()
     print(f"listening on {server.base_url}", flush=True)

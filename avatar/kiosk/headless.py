@@ -81,6 +81,7 @@ class _Loop:
         self.current: int | None = None     # the answer streaming or speaking now
         self.ended: set[int] = set()        # answers whose answer_end went to the pipeline
         self.started: set[int] = set()      # answers whose first audio went out
+        self.acks: set[tuple[int, int]] = set()  # (answer, chunk index) of acknowledgements ("Let me see.")
         self.pipeline = SpeechPipeline(synthesize, on_chunk=self._on_chunk, on_end=self._on_end,
                                        on_error=self._on_speech_error, logger=session.log)
 
@@ -140,6 +141,9 @@ class _Loop:
         elif ev.kind == "error":
             self.writer.emit("error", q=answer_id, kind=ev.text, source=ev.source)
         elif ev.kind in ("chunk", "answer_end"):
+            if ev.kind == "chunk" and ev.source == "ack":
+                self.acks.add((answer_id, ev.index))
+                self.writer.emit("ack", q=answer_id, text=ev.text)
             self._submit(answer_id, ev)
 
     def _submit(self, answer_id: int, ev: AnswerEvent) -> None:
@@ -166,6 +170,9 @@ class _Loop:
                                   "audio_s": 0.0 if silent else round(chunk.speech.duration_s, 3)}
         if silent:
             fields["silent"] = True
+        if (chunk.answer_id, chunk.index) in self.acks:
+            self.acks.discard((chunk.answer_id, chunk.index))
+            fields["ack"] = True
         if name:
             fields["file"] = name
         self.writer.emit("chunk", **fields)

@@ -25,8 +25,9 @@ class LLMSettings:
     model: str = DEFAULT_MODEL
     base_url: str | None = None
     connect_timeout_s: float = 3.0
-    first_token_timeout_s: float = 6.0
-    stall_timeout_s: float = 4.0
+    first_token_timeout_s: float = 3.0   # the kiosk acknowledges after 1 s, answers offline after 3 s
+    stall_timeout_s: float = 3.0
+    heartbeat_s: float = 0.1             # while waiting, yield "" this often (0 = never)
     max_history_turns: int = 6
     max_question_chars: int = 500
     max_tokens: int = 220
@@ -82,7 +83,9 @@ class LLMAnswerer:
     """Streams an answer; raises AnswerError(kind) on failure, never retries (the kiosk falls back).
 
     The request runs on a helper thread that feeds a queue, so the first-token and stall deadlines
-    hold even while the SDK is blocked on a socket; closing the answer closes the HTTP stream.
+    hold even while the SDK is blocked on a socket; closing the answer closes the HTTP stream. While
+    it waits it yields an empty string every `heartbeat_s`, so its consumer can act on a slow model
+    (acknowledge the question, speak what has come) without a thread of its own.
     """
 
     source = "llm"
@@ -104,6 +107,12 @@ class LLMAnswerer:
         with self._client_lock:
             if self._client is None:
                 self._client = self._client_factory() if self._client_factory else self._make_client()
+                try:
+                    # The SDK imports its chat resources on first use: ~0.1 s taken from the first
+                    # visitor's answer unless it happens here, at warm-up.
+                    self._client.chat.completions
+                except Exception:  # noqa: BLE001 - a stand-in client without them is fine
+                    pass
             return self._client
 
     def _make_client(self) -> Any:
@@ -179,9 +188,12 @@ class LLMAnswerer:
                 if wait_s <= 0:
                     kind = "stalled" if text_so_far else "timeout"
                     raise AnswerError(f"no tokens from the model for too long ({kind})", kind=kind)
+                beat_s = s.heartbeat_s if s.heartbeat_s > 0 else wait_s
                 try:
-                    what, value = items.get(timeout=wait_s)
+                    what, value = items.get(timeout=min(wait_s, beat_s))
                 except queue.Empty:
+                    if s.heartbeat_s > 0:
+                        yield ""
                     continue
                 if what == "delta":
                     text_so_far += value

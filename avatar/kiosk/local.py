@@ -9,6 +9,7 @@ from difflib import SequenceMatcher
 from typing import Iterator, Sequence
 
 from avatar.kiosk.answerer import Turn
+from avatar.kiosk.followup import in_context, is_follow_up
 from avatar.kiosk.grounding import FaqEntry, Grounding, Passage
 
 DEFAULT_UNKNOWN = ("I'm sorry, I don't have an answer to that. You could ask me about Beijing's digital "
@@ -110,9 +111,21 @@ class LocalAnswerer:
             self._index.index(corpus, show_progress=False)
 
     def answer(self, question: str, history: Sequence[Turn] = ()) -> Iterator[str]:
-        text = self.match(question).text
+        text = self.match_in_context(question, history).text
         # Word by word, like a model's tokens, so the chunker can start speaking at the first clause.
         yield from re.findall(r"\s*\S+", text)
+
+    def match_in_context(self, question: str, history: Sequence[Turn] = ()) -> LocalMatch:
+        """Like `match`, but a short follow-up ("And in 2022?", "Who leads it?") is read together with
+        the visitor's previous question (`avatar.kiosk.followup`); a canned answer to the question as
+        it stands still comes first ("How does this work?")."""
+        previous = next((t.text for t in reversed(history) if t.role == "user"), "")
+        if not previous or not is_follow_up(question):
+            return self.match(question)
+        faq = self._match_faq(question)
+        if faq is not None:
+            return faq
+        return self.match(in_context(question, previous))
 
     def match(self, question: str) -> LocalMatch:
         faq = self._match_faq(question)

@@ -140,7 +140,7 @@ class KioskSession:
             for ev in self.chain.stream(question, history, cancelled):
                 if cancelled.is_set() and ev.kind != "answer_end":
                     continue
-                if ev.kind == "chunk":
+                if ev.kind == "chunk" and ev.source != "ack":  # "Let me see." is no part of the answer
                     said.append(ev.text)
                 yield ev
         finally:
