@@ -1,0 +1,118 @@
+"""Mandarin lip sync on real espeak-ng `cmn` speech: closed lips on b/p/m, rounded lips on u/o/ü.
+
+The sentences below were written for this test and never used to tune the chart in
+`avatar/lipsync/mandarin.py` (held out). Expected mouths come from the pinyin each espeak mnemonic
+stands for, listed here independently of the chart: b/p/m close the lips; u, o, ü and the finals
+built on them round them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from avatar.language import guess_language
+from avatar.lipsync import CueSettings, MouthShape, track_from_speech
+from avatar.lipsync.phonemes import normalise, shape_for_phoneme, spans_from_phonemes
+from avatar.tts import get_engine
+from avatar.tts.base import PhonemeTiming, Speech, VoiceSettings
+
+S = MouthShape
+HELD_OUT = [
+    "白白胖胖的宝宝爱吃苹果。", "爸爸骑摩托车去买报纸。", "妈妈在门口摆了一盆梅花。", "表哥跑步比我快多了。",
+    "北部山区明天有暴雨。", "请不要把杯子放在桌边。", "木板上面摆满了毛笔。", "这本书比那本便宜一半。",
+    "博物馆免费开放三个月。", "母亲帮我补了破洞。", "冰冰凉凉的啤酒泡沫很多。", "飞机平安降落在浦东机场。",
+    "我们每个月碰一次面。", "部长表示目标必须明确。", "别忘了明天八点半报到。", "孩子们喜欢看熊猫吃竹子。",
+    "路上的车太多了，我们走过去吧。", "外婆煮的鱼汤非常鲜美。", "五个朋友坐在湖边钓鱼。", "绿色的树叶落满了小路。",
+    "他住在武汉的一座古老的楼里。", "雨后的公路特别滑。", "欧洲的客人说中文说得很好。", "我国的数字经济发展很快。",
+    "我们一起努力工作。", "图书馆周末不开门。", "小朋友在公园里捉蝴蝶。", "女孩穿着一双红色的布鞋。",
+    "我昨天去邮局寄包裹。", "火锅的味道又麻又辣。", "这座古城有很多故事。", "老屋后面种了一棵梧桐。",
+    "多喝温水对身体好。", "政府鼓励企业开拓国际市场。", "云南的风光美不胜收。", "月底我们去旅游。",
+]
+CLOSED = {"p", "ph", "m"}                                      # b, p, m
+ROUNDED = {"u", "o", "y", "yu", "ou", "uo", "ong", "w"}        # u, o, ü, ou, uo, ong, w-
+ROUNDED_START = {"ua", "uA", "uai", "uei", "u@", "yE", "y&", "y@", "yi"}   # ua, uai, ui, un, üe, üan, ün
+
+
+@pytest.fixture(scope="module")
+def speeches() -> list[Speech]:
+    engine = get_engine()
+    voice = engine.resolve_voice("zh")
+    assert voice.endswith("cmn"), voice
+    return [engine.synthesize(text, VoiceSettings(voice, 175)) for text in HELD_OUT]
+
+
+def score(speeches: list[Speech]) -> dict[str, tuple[int, int]]:
+    """(hits, total) for closed lips at the middle of each b/p/m, rounding at the middle of each
+    rounded vowel and early in each final that starts rounded."""
+    out = {"closed": [0, 0], "rounded": [0, 0], "rounded_start": [0, 0]}
+    for speech in speeches:
+        track = track_from_speech(speech)
+        for p in speech.phonemes:
+            sym = normalise(p.symbol)
+            mid = 0.5 * (p.start_s + p.end_s)
+            if sym in CLOSED:
+                key, hit = "closed", track.shape_at(mid) is S.A
+            elif sym in ROUNDED:
+                key, hit = "rounded", track.shape_at(mid) in (S.E, S.F)
+            elif sym in ROUNDED_START:
+                key, hit = "rounded_start", track.shape_at(p.start_s + 0.15 * (p.end_s - p.start_s)) in (S.E, S.F)
+            else:
+                continue
+            out[key][0] += hit
+            out[key][1] += 1
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def test_held_out_sentences_close_on_b_p_m_and_round_on_u_o_u(speeches: list[Speech]) -> None:
+    """Across 36 unseen sentences, at least 95% of b/p/m show closed lips and of u/o/ü rounded lips."""
+    result = score(speeches)
+    closed, rounded, start = result["closed"], result["rounded"], result["rounded_start"]
+    assert closed[1] >= 80 and rounded[1] >= 80 and start[1] >= 10, result
+    assert closed[0] / closed[1] >= 0.95, result
+    assert rounded[0] / rounded[1] >= 0.95, result
+    assert start[0] / start[1] >= 0.9, result
+
+
+def test_english_chart_alone_would_miss_mandarin_finals(speeches: list[Speech]) -> None:
+    """The same speech read with the English chart rounds fewer finals: the Mandarin chart matters."""
+    def rounded_share(language: str) -> float:
+        hits = total = 0
+        for speech in speeches[:12]:
+            track = track_from_speech(speech, language=language)
+            for p in speech.phonemes:
+                if normalise(p.symbol) in {"ou", "uo", "ong", "uai", "uei", "u@"}:
+                    total += 1
+                    hits += track.shape_at(p.start_s + 0.15 * (p.end_s - p.start_s)) in (S.E, S.F)
+        return hits / max(1, total)
+
+    assert rounded_share("zh") >= 0.95 > 0.8 > rounded_share("en")
+
+
+def test_language_is_guessed_from_the_text() -> None:
+    assert guess_language("北京欢迎你") == "zh"
+    assert guess_language("Welcome to Beijing") == "en"
+    assert guess_language("我们在 Beijing 开会") == "zh"
+    assert guess_language("2023?", default="zh") == "zh"
+    assert guess_language("Hello", default="zh") == "en"
+
+
+def test_glides_split_into_parts_and_quick_ones_keep_their_rounded_start() -> None:
+    """"kuai" puckers, opens, then shows the teeth; at speed it stays puckered rather than flicker."""
+    slow = spans_from_phonemes([PhonemeTiming("kh", 0.0, 0.08), PhonemeTiming("'uai", 0.08, 0.38)], "zh")
+    assert [s.shape for s in slow] == [S.B, S.F, S.D, S.B]
+    fast = spans_from_phonemes([PhonemeTiming("'uai", 0.0, 0.1)], "zh")
+    assert [s.shape for s in fast] == [S.F]
+    # English switched in by espeak ("(en) ... (cmn)") uses the English chart, and the markers are silent
+    mixed = spans_from_phonemes([PhonemeTiming("(en)", 0.0, 0.0), PhonemeTiming("@r", 0.0, 0.1),
+                                 PhonemeTiming("(cmn)", 0.1, 0.1), PhonemeTiming("@r", 0.1, 0.2)], "zh")
+    assert [s.shape for s in mixed] == [shape_for_phoneme("@r"), S.E]
+
+
+def test_mixed_chinese_and_english_sentence_keeps_closed_lips(speeches: list[Speech]) -> None:
+    engine = get_engine()
+    speech = engine.synthesize("北京在 Geneva 介绍数字经济，Bob 也来了。", VoiceSettings(engine.resolve_voice("zh"), 175))
+    track = track_from_speech(speech)
+    mids = [0.5 * (p.start_s + p.end_s) for p in speech.phonemes if normalise(p.symbol) in ("p", "b", "m", "ph")]
+    assert len(mids) >= 3
+    assert all(track.shape_at(t) is S.A for t in mids)
+    assert all(c.end_s - c.start_s >= CueSettings().min_cue_s - 1e-6 for c in track.cues)
