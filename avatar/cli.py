@@ -348,7 +348,11 @@ def cmd_lipsync(args: argparse.Namespace) -> int:
             raise UsageError(f"transcript not found: {tpath}")
         text = " ".join(s[2] for s in _sentence_spans(decode_script_bytes(tpath.read_bytes(), str(tpath))))
     if text:
-        track = track_from_speech(align_transcript(rec, _voice(args).synthesize(text)))
+        from avatar.language import guess_language
+
+        language = args.language or guess_language(text)  # picks the voice and the mouth chart
+        track = track_from_speech(align_transcript(rec, _voice(args, language=language).synthesize(text)),
+                                  language=language)
     else:
         track = track_from_audio(rec)
     write_track(track, None if args.output in (None, "-") else args.output, args.format,
@@ -407,6 +411,7 @@ def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
     p.add_argument("--transcript", metavar="FILE", help="a text file of what is said")
     p.add_argument("-o", "--output", help="output file (default: standard output)")
     p.add_argument("--format", choices=("json", "tsv"), default="json", help="json (default) or tsv")
+    p.add_argument("--language", help="language of the text, e.g. zh or en (default: guessed from the text)")
     _add_voice_args(p)
     p.set_defaults(func=cmd_lipsync)
 

@@ -116,3 +116,37 @@ def test_mixed_chinese_and_english_sentence_keeps_closed_lips(speeches: list[Spe
     assert len(mids) >= 3
     assert all(track.shape_at(t) is S.A for t in mids)
     assert all(c.end_s - c.start_s >= CueSettings().min_cue_s - 1e-6 for c in track.cues)
+
+
+def test_lipsync_command_guesses_chinese_and_closes_the_lips(tmp_path) -> None:
+    """`avatar lipsync rec.wav --text 中文` picks the Mandarin voice and chart without being told."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from avatar.audio import save_wav
+
+    text = "爸爸妈妈带宝宝去博物馆。"
+    engine = get_engine()
+    speech = engine.synthesize(text, VoiceSettings(engine.resolve_voice("zh"), 175))
+    wav = tmp_path / "rec.wav"
+    save_wav(speech.audio, wav)
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(root))
+
+    def cues(*extra: str) -> list[dict]:
+        out = subprocess.run([sys.executable, "-m", "avatar", "lipsync", str(wav), "--text", text, *extra],
+                             capture_output=True, text=True, env=env, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)["mouthCues"]
+
+    guessed = cues()
+    assert guessed == cues("--language", "zh")
+    closed = [p for p in speech.phonemes if normalise(p.symbol) in CLOSED]
+    assert len(closed) >= 6
+    for p in closed:
+        mid = 0.5 * (p.start_s + p.end_s)
+        cue = next(c for c in guessed if c["start"] <= mid < c["end"])
+        assert cue["value"] == "A", (p, cue)
