@@ -19,7 +19,9 @@ from typing import Any, Callable, Iterator, TextIO
 
 from avatar.clock import LiveClock
 from avatar.kiosk.answerer import AnswerEvent
+from avatar.kiosk import phrases
 from avatar.kiosk.attract import AttractSchedule, greetings
+from avatar.language import guess_language
 from avatar.kiosk.build import DEFAULT_SCRIPT, KioskSetup
 from avatar.kiosk.chunker import chunk_text_stream
 from avatar.kiosk.headless import EventWriter
@@ -113,6 +115,7 @@ class KioskApp:
         self._name_until_s = now + NAME_SHOW_S
         self._last_error_log_s = float("-inf")
         self._voice_failing = False       # speech thread only
+        self._language = "en"             # of the last question: the hints under its answer follow it
 
     # --- public API -----------------------------------------------------------------------------------
     def run(self, on_frame: Callable[["KioskApp", SceneState], None] | None = None) -> KioskStats:
@@ -161,6 +164,7 @@ class KioskApp:
         self._activity(now)
         self._name_until_s = min(self._name_until_s, now)   # the caption needs the room now
         utterance = self._new_utterance("answer", now)
+        self._language = guess_language(clean.text, self.setup.grounding.persona.language)
         self.stats.questions += 1
         self._note("question", q=utterance.id, text=clean.text)
         events = self.session.ask(clean.text)
@@ -395,12 +399,14 @@ class KioskApp:
     def _hint(self, u: Utterance | None) -> str:
         if u is not None and u.kind == "answer":
             if not u.has_spoken():
-                return "One moment\u2026"
-            return "Type a new question at any time \u00b7 Esc stops the answer"
+                return phrases.HINT_THINKING if self._language == "zh" else "One moment\u2026"
+            return (phrases.HINT_ANSWERING if self._language == "zh"
+                    else "Type a new question at any time \u00b7 Esc stops the answer")
         if self.box.text:
-            return "Press Enter to ask \u00b7 Esc clears"
+            return phrases.HINT_TYPING if guess_language(self.box.text) == "zh" else "Press Enter to ask \u00b7 Esc clears"
         title = self.setup.grounding.persona.title
-        return f"Ask me about {title}" if title else "Type your question and press Enter"
+        english = f"Ask me about {title}" if title else "Type your question and press Enter"
+        return phrases.bilingual(english, phrases.HINT_IDLE, self.setup.grounding.persona.language)
 
     def _scene(self, screen: Any) -> Any:
         from avatar.face.look import get_look
@@ -502,7 +508,7 @@ def run(args: argparse.Namespace, setup: KioskSetup, *, speak: Callable[[str], S
     if speak is None:
         from avatar.kiosk.command import _engine_synthesize
 
-        synth, voice = _engine_synthesize(args.engine, setup.voice)
+        synth, voice = _engine_synthesize(args.engine, setup.voice, setup.grounding.persona.language)
         speak = lambda text: synth(text, voice)  # noqa: E731 - a one-line binding
     own_sound = sound is None
     if sound is None:

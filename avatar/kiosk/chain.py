@@ -10,6 +10,8 @@ from typing import Callable, Iterator, Sequence
 from avatar.errors import AnswerError
 from avatar.kiosk.answerer import Answerer, AnswerEvent, Turn
 from avatar.kiosk.chunker import SpeechChunker
+from avatar.kiosk import phrases
+from avatar.language import guess_language
 from avatar.kiosk.speechtext import clean_for_speech
 
 CLOSING_LINE = "I'm sorry, I have to stop there. Please ask me again if you'd like to hear more."
@@ -50,6 +52,9 @@ class AnswerChain:
     def stream(self, question: str, history: Sequence[Turn] = (),
                cancelled: threading.Event | None = None) -> Iterator[AnswerEvent]:
         stop = cancelled or threading.Event()
+        language = guess_language(question)  # the fallback lines are said in the visitor's language
+        closing_line = phrases.CLOSING_LINE.get(language, self.closing_line)
+        apology = phrases.APOLOGY.get(language, self.apology)
         spoken: list[str] = []
         last = len(self.answerers) - 1
         for position, answerer in enumerate(self.answerers):
@@ -98,7 +103,7 @@ class AnswerChain:
             if spoken:
                 self.log.warning("answerer %s failed mid-answer (%s); closing the answer politely", source, kind)
                 chunker.discard()  # the half sentence the stream was cut in
-                yield from self._say(self.closing_line, source, spoken, stop)
+                yield from self._say(closing_line, source, spoken, stop)
                 yield self._end(source, spoken, interrupted=stop.is_set())
                 return
             self.log.warning("answerer %s failed (%s); falling back", source, kind)
@@ -107,7 +112,7 @@ class AnswerChain:
         # Nobody could answer (the local answerer only fails on a bug): still say something kind.
         source = self.answerers[-1].source
         yield AnswerEvent("answer_source", source=source)
-        yield from self._say(self.apology, source, spoken, stop)
+        yield from self._say(apology, source, spoken, stop)
         yield self._end(source, spoken, interrupted=stop.is_set())
 
     @staticmethod

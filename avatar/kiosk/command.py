@@ -153,7 +153,7 @@ def _synth_and_voice(args: argparse.Namespace, setup: KioskSetup,
     if not 80 <= voice.rate_wpm <= 450:
         raise UsageError(f"--rate {voice.rate_wpm} is out of range; use 80 to 450 words per minute")
     if synthesize is None:
-        return _engine_synthesize(args.engine, voice)
+        return _engine_synthesize(args.engine, voice, setup.grounding.persona.language)
     return synthesize, voice
 
 
@@ -182,16 +182,21 @@ def _run_headless(args: argparse.Namespace, setup: KioskSetup, synthesize: Synth
             log_file.close()
 
 
-def _engine_synthesize(engine: str, voice: VoiceSettings) -> tuple[SynthesizeFn, VoiceSettings]:
+def _engine_synthesize(engine: str, voice: VoiceSettings,
+                       language: str = "en") -> tuple[SynthesizeFn, VoiceSettings]:
+    """Speak with `engine`; a piece of text in another language than the kiosk's (`language`) is
+    spoken by a voice for its own language (see `LanguageVoices`)."""
+    from avatar.kiosk.voices import LanguageVoices
     from avatar.tts import VoiceSettings, get_engine, synthesize
 
     tts = get_engine(engine)  # an unknown engine name is a UsageError now, not on the first question
     if voice.voice and hasattr(tts, "resolve_voice"):
         voice = VoiceSettings(tts.resolve_voice(voice.voice), voice.rate_wpm)
+    voices = LanguageVoices(language, getattr(tts, "resolve_voice", None))
 
     def speak(text: str, settings: VoiceSettings) -> Speech:
         # No disk cache: answers can quote what a visitor typed, and nothing typed is stored.
-        return synthesize(text, settings, engine=engine, use_cache=False)
+        return synthesize(text, voices.settings_for(text, settings), engine=engine, use_cache=False)
 
     return speak, voice
 
@@ -201,6 +206,7 @@ def _warm_up(setup: KioskSetup, synth: SynthesizeFn, voice: VoiceSettings) -> No
     log = logging.getLogger("avatar.kiosk")
     try:
         synth("Hello.", voice)
+        synth("您好。", voice)  # and the voice for Chinese questions (or English, at a Chinese kiosk)
     except Exception as exc:  # noqa: BLE001 - the kiosk can still show captions if the voice is broken
         log.warning("speech engine warm-up failed (%s)", type(exc).__name__)
     if setup.llm is not None:

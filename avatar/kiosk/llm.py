@@ -57,6 +57,17 @@ def llm_answerer_from_env(settings: LLMSettings, system_prompt: str,
     return LLMAnswerer(settings, system_prompt, api_key=key)
 
 
+LANGUAGE_NAMES = {"zh": "Chinese (in simplified Chinese characters)", "en": "English"}
+
+
+def language_note(question: str) -> str:
+    """A last line for the system prompt naming the language of the visitor's question."""
+    from avatar.language import guess_language
+
+    name = LANGUAGE_NAMES.get(guess_language(question))
+    return f"\n\nThe visitor's question is in {name}: answer in {name}." if name else ""
+
+
 def classify_error(exc: BaseException, *, after_tokens: bool) -> str:
     """A short, secret-free label for a failure (the message itself may quote URLs or server text)."""
     import openai
@@ -118,7 +129,7 @@ class LLMAnswerer:
 
     def messages(self, question: str, history: Sequence[Turn]) -> list[dict[str, str]]:
         s = self.settings
-        msgs = [{"role": "system", "content": self.system_prompt}]
+        msgs = [{"role": "system", "content": self.system_prompt + language_note(question)}]
         recent = list(history)[-s.max_history_turns:] if s.max_history_turns > 0 else []
         msgs += [{"role": t.role, "content": t.text[: s.max_question_chars * 4]} for t in recent]
         msgs.append({"role": "user", "content": question[: s.max_question_chars]})
