@@ -205,3 +205,42 @@ def test_headless_kiosk_with_the_chinese_speech_answers_english_in_english(tmp_p
     assert events[0]["speaker"] == "北京数字经济主持人"
     audio = [e["audio_s"] for e in events if e["event"] == "chunk"]
     assert all(a > 0.5 for a in audio) and np.isfinite(audio).all()
+
+
+# --- the kiosk window --------------------------------------------------------------------------------------
+
+def test_window_answers_a_typed_chinese_question_with_chinese_captions_and_hints(tmp_path: Path) -> None:
+    """Typed in Chinese (as an input method sends it): the hint under the box turns Chinese, the answer's
+    captions are the Chinese note's words, and the idle hint invites questions in both languages."""
+    import os
+
+    import pygame
+
+    from test_kiosk_app import Step, answer_over, drive, fast_voice, parse, post_text, speaking
+
+    shot = tmp_path / "kiosk-zh.png"
+    question = "什么是数字人？"
+
+    def save(app) -> None:
+        pygame.image.save(pygame.display.get_surface(), str(shot))
+
+    steps = [
+        Step("idle", lambda app, s: bool(s.hint), lambda app: post_text(question)),
+        Step("typed", lambda app, s: s.input_text == question,
+             lambda app: pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0,
+                                                              unicode="", scancode=0))),
+        Step("speaks", lambda app, s: speaking(app, s) and s.caption is not None, save),
+        Step("done", answer_over),
+    ]
+    driver, sink, setup = drive(parse("--size", "1280x720"), steps, speak=fast_voice(0.05), deadline_s=40)
+    hints = [s.hint for s in driver.frames]
+    assert any("中文" in h and "Ask me about" in h for h in hints), "the idle hint speaks both languages"
+    assert "按回车键提问 \u00b7 Esc 清除" in hints, "typing Chinese: the hint is Chinese"
+    assert phrases.HINT_ANSWERING in hints
+    captions = driver.captions()
+    assert captions and all(han_count(c) >= 4 for c in captions)
+    assert "数字人" in "".join(captions)
+    assert setup.session.history[1].text.startswith("数字人是由计算机生成的角色")
+    if os.environ.get("AVATAR_KEEP_SCREENSHOT"):
+        pygame.image.save(pygame.image.load(str(shot)), os.environ["AVATAR_KEEP_SCREENSHOT"])
+    assert pygame.image.load(str(shot)).get_size() == (1280, 720)
