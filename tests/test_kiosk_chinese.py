@@ -144,6 +144,9 @@ def test_each_piece_is_spoken_by_a_voice_for_its_language() -> None:
     cmn = VoiceSettings(engine.resolve_voice("zh"), 175)
     assert chinese_kiosk.settings_for("北京欢迎您。", cmn) == cmn
     assert "en" in chinese_kiosk.settings_for("Welcome to Beijing.", cmn).voice
+    # a Chinese script that names no voice: Chinese in Mandarin, English in the default voice
+    assert chinese_kiosk.settings_for("北京欢迎您。", base) == cmn
+    assert chinese_kiosk.settings_for("Welcome to Beijing.", base) == base
 
 
 def test_greetings_invite_in_both_languages() -> None:
@@ -196,7 +199,8 @@ def test_headless_kiosk_with_the_chinese_speech_answers_english_in_english(tmp_p
     """A Chinese persona (the Chinese sample speech) with the shared notes: both languages work."""
     stdout = io.StringIO()
     questions = "你是谁？\nWhat is a digital human?\n"
-    args = _parse("--script", str(SPEECH_ZH), "--knowledge", str(KNOWLEDGE))
+    out = tmp_path / "wavs"
+    args = _parse("--script", str(SPEECH_ZH), "--knowledge", str(KNOWLEDGE), "--audio-out", str(out))
     assert command.run(args, stdin=io.StringIO(questions), stdout=stdout, env={}) == 0
     events = [json.loads(line) for line in stdout.getvalue().splitlines()]
     said = {q: "".join(e["text"] for e in events if e["event"] == "chunk" and e["q"] == q) for q in (1, 2)}
@@ -205,6 +209,11 @@ def test_headless_kiosk_with_the_chinese_speech_answers_english_in_english(tmp_p
     assert events[0]["speaker"] == "北京数字经济主持人"
     audio = [e["audio_s"] for e in events if e["event"] == "chunk"]
     assert all(a > 0.5 for a in audio) and np.isfinite(audio).all()
+    # the script names no voice: its language picks Mandarin for the Chinese answer (at its rate, 165)
+    engine = get_engine()
+    first = next(e for e in events if e["event"] == "chunk" and e["q"] == 1)
+    expected = engine.synthesize(first["text"], VoiceSettings(engine.resolve_voice("zh"), 165)).audio
+    assert abs(read_wav(out / first["file"]).duration_s - expected.duration_s) < 0.05
 
 
 # --- the kiosk window --------------------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from avatar.tts.base import VoiceSettings
 
 
 class LanguageVoices:
-    """`settings_for(text, base)`: `base` when the text is in the kiosk's language, else the engine's
-    voice for the text's language (`resolve("zh")` -> "sit/cmn"), looked up once; `base` again if
-    the engine has none."""
+    """`settings_for(text, base)`: `base` when the text is in the kiosk's language (or `base` is the
+    engine's default and the text English), else the engine's voice for the text's language
+    (`resolve("zh")` -> "sit/cmn"), looked up once; `base` again if the engine has none."""
 
     def __init__(self, language: str, resolve: Callable[[str], str] | None,
                  logger: logging.Logger | None = None) -> None:
@@ -30,7 +30,11 @@ class LanguageVoices:
 
     def settings_for(self, text: str, base: VoiceSettings) -> VoiceSettings:
         language = self.language_of(text)
-        if language == self.language or self._resolve is None:
+        if self._resolve is None:
+            return base
+        if base.voice and language == self.language:
+            return base
+        if not base.voice and language == "en":  # "" is the engine's default voice: English
             return base
         voice = self._voice(language)
         return base if voice is None else VoiceSettings(voice, base.rate_wpm)
