@@ -64,7 +64,7 @@ def language_note(question: str) -> str:
     """A last line for the system prompt naming the language of the visitor's question."""
     from avatar.language import guess_language
 
-    name = LANGUAGE_NAMES.get(guess_language(question))
+    name = LANGUAGE_NAMES.get(guess_language(question, default=""))  # "2024?" names none
     return f"\n\nThe visitor's question is in {name}: answer in {name}." if name else ""
 
 
