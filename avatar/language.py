@@ -23,8 +23,9 @@ def han_count(text: str) -> int:
 
 
 def guess_language(text: str, default: str = "en") -> str:
-    """"zh" when Chinese characters outnumber Latin words, "ja"/"ko" for kana/hangul, else `default`
-    (also for text with no letters at all, such as "2023?")."""
+    """"zh" when Chinese characters outnumber Latin words, "ja"/"ko" for kana/hangul, "en" for Latin
+    words when `default` is "" or one of those, else `default` (also for text with no letters at all,
+    such as "2023?")."""
     if _KANA.search(text):
         return "ja"
     if _HANGUL.search(text):
@@ -32,7 +33,7 @@ def guess_language(text: str, default: str = "en") -> str:
     han = han_count(text)
     if han and han >= len(_LATIN_WORD.findall(text)):
         return "zh"
-    if han == 0 and _LATIN_WORD.search(text) and default in ("zh", "ja", "ko"):
+    if han == 0 and _LATIN_WORD.search(text) and default in ("", "zh", "ja", "ko"):
         return "en"
     return default
 

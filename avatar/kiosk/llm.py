@@ -57,15 +57,18 @@ def llm_answerer_from_env(settings: LLMSettings, system_prompt: str,
     return LLMAnswerer(settings, system_prompt, api_key=key)
 
 
-LANGUAGE_NAMES = {"zh": "Chinese (in simplified Chinese characters)", "en": "English"}
+LANGUAGE_NOTES = {
+    "zh": "The visitor's question is in Chinese: answer in Chinese, in simplified characters.",
+    "en": "The visitor's question is in English: answer in English.",
+}
 
 
 def language_note(question: str) -> str:
     """A last line for the system prompt naming the language of the visitor's question."""
     from avatar.language import guess_language
 
-    name = LANGUAGE_NAMES.get(guess_language(question, default=""))  # "2024?" names none
-    return f"\n\nThe visitor's question is in {name}: answer in {name}." if name else ""
+    note = LANGUAGE_NOTES.get(guess_language(question, default=""))  # "2024?" names none
+    return f"\n\n{note}" if note else ""
 
 
 def classify_error(exc: BaseException, *, after_tokens: bool) -> str:

@@ -27,7 +27,8 @@ MAX_RATE_WPM = 450
 
 
 def _is_pause(symbol: str) -> bool:
-    return symbol.startswith("_")
+    # "_", "_:" ... are pauses; "(en)" ... "(cmn)" mark a stretch read in another language: no sound
+    return symbol.startswith("_") or symbol.startswith("(")
 
 
 def speech_from_events(text: str, audio: audio_mod.Audio, events: list[tuple[Any, ...]],
