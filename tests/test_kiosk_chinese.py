@@ -11,7 +11,6 @@ import io
 import json
 import re
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pytest

@@ -108,7 +108,7 @@ def test_glides_split_into_parts_and_quick_ones_keep_their_rounded_start() -> No
     assert [s.shape for s in mixed] == [shape_for_phoneme("@r"), S.E]
 
 
-def test_mixed_chinese_and_english_sentence_keeps_closed_lips(speeches: list[Speech]) -> None:
+def test_mixed_chinese_and_english_sentence_keeps_closed_lips() -> None:
     engine = get_engine()
     speech = engine.synthesize("北京在 Geneva 介绍数字经济，Bob 也来了。", VoiceSettings(engine.resolve_voice("zh"), 175))
     track = track_from_speech(speech)
