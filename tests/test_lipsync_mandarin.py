@@ -1,9 +1,10 @@
 """Mandarin lip sync on real espeak-ng `cmn` speech: closed lips on b/p/m, rounded lips on u/o/ü.
 
-The sentences below were written for this test and never used to tune the chart in
-`avatar/lipsync/mandarin.py` (held out). Expected mouths come from the pinyin each espeak mnemonic
-stands for, listed here independently of the chart: b/p/m close the lips; u, o, ü and the finals
-built on them round them.
+`HELD_OUT` was written after the chart in `avatar/lipsync/mandarin.py` was final and never used to
+tune it. `DEVELOPMENT` was looked at while building it (its misses at 220 words per minute led to the
+lips of g/k/h, d/t, zh/ch/sh... taking the rounding of the vowel after them). Expected mouths come from
+the pinyin each espeak mnemonic stands for, listed here independently of the chart: b/p/m close the
+lips; u, o, ü and the finals built on them round them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,17 @@ from avatar.tts.base import PhonemeTiming, Speech, VoiceSettings
 
 S = MouthShape
 HELD_OUT = [
+    "部队明早八点出发去边境。", "我买了两本关于宇宙的书。", "奶奶每天早上都去菜市场。", "这部电影的结局让人感动。",
+    "马路对面新开了一家面包店。", "他把报告放在了抽屉里。", "冬天的北方常常下大雪。", "孩子们排着队走进博物馆。",
+    "朋友送我一束美丽的玫瑰。", "请把窗户关好再出门。", "毛主席纪念堂在广场南边。", "布置作业以前老师先点名。",
+    "我们明年一起去云南旅行。", "那位医生的手术做得很好。", "妹妹喜欢弹钢琴和跳舞。", "森林里住着许多猴子和鸟。",
+    "他说普通话带一点南方口音。", "冰箱里还有半瓶牛奶。", "别把垃圾扔在马路上。", "每个周末我都陪父母吃饭。",
+    "这座桥建于明朝末年。", "火车准时到达了终点站。", "我不太明白他的意思。", "老板决定明天发奖金。",
+    "雨伞忘在公共汽车上了。", "屋里很暖和，外面很冷。", "农民伯伯在田里收割麦子。", "工人们把货物搬上卡车。",
+    "请慢慢说，我听不清楚。", "我们的目标是服务人民。", "猫咪躲在沙发后面睡觉。", "木头做的玩具很结实。",
+    "冬季奥运会在北京举办。", "他的女朋友是律师。", "学校附近有一个足球场。", "路边的梧桐树叶都黄了。",
+]
+DEVELOPMENT = [
     "白白胖胖的宝宝爱吃苹果。", "爸爸骑摩托车去买报纸。", "妈妈在门口摆了一盆梅花。", "表哥跑步比我快多了。",
     "北部山区明天有暴雨。", "请不要把杯子放在桌边。", "木板上面摆满了毛笔。", "这本书比那本便宜一半。",
     "博物馆免费开放三个月。", "母亲帮我补了破洞。", "冰冰凉凉的啤酒泡沫很多。", "飞机平安降落在浦东机场。",
@@ -33,12 +45,16 @@ ROUNDED = {"u", "o", "y", "yu", "ou", "uo", "ong", "w"}        # u, o, ü, ou, u
 ROUNDED_START = {"ua", "uA", "uai", "uei", "u@", "yE", "y&", "y@", "yi"}   # ua, uai, ui, un, üe, üan, ün
 
 
-@pytest.fixture(scope="module")
-def speeches() -> list[Speech]:
+def synthesize_all(texts: list[str], rate_wpm: int) -> list[Speech]:
     engine = get_engine()
     voice = engine.resolve_voice("zh")
     assert voice.endswith("cmn"), voice
-    return [engine.synthesize(text, VoiceSettings(voice, 175)) for text in HELD_OUT]
+    return [engine.synthesize(text, VoiceSettings(voice, rate_wpm)) for text in texts]
+
+
+@pytest.fixture(scope="module")
+def speeches() -> list[Speech]:
+    return synthesize_all(HELD_OUT, 175)
 
 
 def score(speeches: list[Speech]) -> dict[str, tuple[int, int]]:
@@ -63,11 +79,13 @@ def score(speeches: list[Speech]) -> dict[str, tuple[int, int]]:
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
-def test_held_out_sentences_close_on_b_p_m_and_round_on_u_o_u(speeches: list[Speech]) -> None:
-    """Across 36 unseen sentences, at least 95% of b/p/m show closed lips and of u/o/ü rounded lips."""
-    result = score(speeches)
+@pytest.mark.parametrize("rate_wpm", [175, 220])
+def test_held_out_sentences_close_on_b_p_m_and_round_on_u_o_u(speeches: list[Speech], rate_wpm: int) -> None:
+    """Across 36 unseen sentences, at the default rate and a brisk one, at least 95% of b/p/m show
+    closed lips and of u/o/ü rounded lips."""
+    result = score(speeches if rate_wpm == 175 else synthesize_all(HELD_OUT, rate_wpm))
     closed, rounded, start = result["closed"], result["rounded"], result["rounded_start"]
-    assert closed[1] >= 80 and rounded[1] >= 80 and start[1] >= 10, result
+    assert closed[1] >= 60 and rounded[1] >= 80 and start[1] >= 10, result
     assert closed[0] / closed[1] >= 0.95, result
     assert rounded[0] / rounded[1] >= 0.95, result
     assert start[0] / start[1] >= 0.9, result
@@ -97,9 +115,12 @@ def test_language_is_guessed_from_the_text() -> None:
 
 
 def test_glides_split_into_parts_and_quick_ones_keep_their_rounded_start() -> None:
-    """"kuai" puckers, opens, then shows the teeth; at speed it stays puckered rather than flicker."""
+    """"kuai" puckers (already on the k: the lips round ahead), opens, then shows the teeth; at speed it
+    stays puckered rather than flicker; "ta" shows the teeth on the t."""
     slow = spans_from_phonemes([PhonemeTiming("kh", 0.0, 0.08), PhonemeTiming("'uai", 0.08, 0.38)], "zh")
-    assert [s.shape for s in slow] == [S.B, S.F, S.D, S.B]
+    assert [s.shape for s in slow] == [S.F, S.F, S.D, S.B]
+    ta = spans_from_phonemes([PhonemeTiming("th", 0.0, 0.08), PhonemeTiming("'A", 0.08, 0.3)], "zh")
+    assert [s.shape for s in ta] == [S.B, S.D]
     fast = spans_from_phonemes([PhonemeTiming("'uai", 0.0, 0.1)], "zh")
     assert [s.shape for s in fast] == [S.F]
     # English switched in by espeak ("(en) ... (cmn)") uses the English chart, and the markers are silent

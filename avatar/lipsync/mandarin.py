@@ -59,6 +59,11 @@ _GLIDES: dict[str, Glide] = {
 }
 
 
+# Initials made behind the lips (tongue and teeth): the lips are free to take the next vowel's shape.
+LIPS_FREE = frozenset({"t", "th", "n", "k", "kh", "X", "ts", "tsh", "s", "tS;", "tS;h", "S;", "ts.", "ts.h",
+                       "s.", "z.", "j"})
+
+
 def glide_for(symbol: str) -> Glide | None:
     """The shapes of one cmn mnemonic (stress marks already stripped); None if it is not Mandarin's."""
     shape = _ONE.get(symbol)
@@ -84,3 +89,20 @@ def spans_for(symbol: str, start_s: float, end_s: float, min_part_s: float) -> l
         parts = [(start_s, end_s, shape)]
     return [Span(a, b, shape, keep=shape is _S.A) for a, b, shape in parts]
 
+
+
+def coarticulate(spans: list[Span], lips_free: set[int], min_part_s: float) -> list[Span]:
+    """Give the lips of an initial in `lips_free` (indexes into `spans`) the shape of the vowel that
+    follows it when that vowel is rounded (lips round through "shu", "gu", "tuo" from the start), and
+    when the initial is too quick to be seen on its own (a 20 ms "g" would otherwise take its time
+    from the vowel before it)."""
+    out = list(spans)
+    for i in sorted(lips_free):
+        if i + 1 >= len(out):
+            continue
+        here, after = out[i], out[i + 1]
+        if abs(after.start_s - here.end_s) > 1e-3 or after.shape is _S.A:
+            continue
+        if after.shape in (_S.E, _S.F) or here.end_s - here.start_s < min_part_s:
+            out[i] = Span(here.start_s, here.end_s, after.shape)
+    return out

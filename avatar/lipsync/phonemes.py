@@ -89,6 +89,7 @@ def spans_from_phonemes(phonemes: Iterable[PhonemeTiming], language: str = "",
 
     chinese = base_language(language) == "zh"
     spans: list[Span] = []
+    lips_free: set[int] = set()  # Mandarin initials whose lips follow the next vowel
     for p in phonemes:
         if is_language_switch(p.symbol):
             chinese = base_language(p.symbol.strip()[1:-1]) == "zh"
@@ -98,10 +99,12 @@ def spans_from_phonemes(phonemes: Iterable[PhonemeTiming], language: str = "",
         if chinese and not is_pause(p.symbol):
             parts = mandarin.spans_for(normalise(p.symbol), p.start_s, p.end_s, min_part_s)
             if parts is not None:
+                if normalise(p.symbol) in mandarin.LIPS_FREE:
+                    lips_free.add(len(spans))
                 spans.extend(parts)
                 continue
         shape = shape_for_phoneme(p.symbol)
         if shape is None:
             continue
         spans.append(Span(p.start_s, p.end_s, shape, keep=shape is MouthShape.A))
-    return spans
+    return mandarin.coarticulate(spans, lips_free, min_part_s) if lips_free else spans
