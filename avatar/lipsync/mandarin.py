@@ -13,6 +13,9 @@ espeak-ng's `cmn` voice reports an initial and a whole final as one phoneme each
               uei (ui) -> F..C..B   u@ (un) -> F..C   y yu (ü) -> F   yE (üe) y& (üan) -> F..C
               y@ (ün) -> F..C   yi -> F..B   iA -> B..D   iAu (iao) -> B..D..E   iE -> B..C
               io -> B..E   iou (iu) -> B..E..F
+
+The B initials are made behind the lips, which meanwhile get ready for the vowel: before a rounded
+vowel they are drawn rounded ("shu", "guo"), and one too quick to be seen alone takes the vowel's shape.
 """
 
 from __future__ import annotations
