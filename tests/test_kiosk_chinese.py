@@ -252,3 +252,23 @@ def test_window_answers_a_typed_chinese_question_with_chinese_captions_and_hints
     if os.environ.get("AVATAR_KEEP_SCREENSHOT"):
         pygame.image.save(pygame.image.load(str(shot)), os.environ["AVATAR_KEEP_SCREENSHOT"])
     assert pygame.image.load(str(shot)).get_size() == (1280, 720)
+
+
+def test_python_m_avatar_kiosk_headless_in_chinese(tmp_path: Path) -> None:
+    """The real command in a child process, its input UTF-8 bytes under a C locale, offline."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI_")}
+    env.update(PYTHONPATH=str(root), AVATAR_CACHE_DIR=str(tmp_path / "cache"), LC_ALL="C", LANG="C")
+    proc = subprocess.run([sys.executable, "-m", "avatar", "kiosk", "--headless"],
+                          input="什么是数字人？\n".encode("utf-8"), capture_output=True, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr.decode()
+    events = [json.loads(line) for line in proc.stdout.decode().splitlines()]
+    assert [e["text"] for e in events if e["event"] == "question"] == ["什么是数字人？"]
+    said = "".join(e["text"] for e in events if e["event"] == "chunk")
+    assert said.startswith("数字人是由计算机生成的角色") and is_chinese(said)
+    assert any(e["event"] == "speech_start" for e in events)
+    assert proc.stderr.decode().strip() == "", "nothing on stderr (jieba keeps quiet)"
