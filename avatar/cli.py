@@ -144,7 +144,10 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
         script = load_script(args.script)
         look_obj = with_background(get_look(args.look or script.meta.look or "official"),
                                    script.meta.background, script.base_dir, script.path)
-        voice = _voice(args, script.meta.voice, script.meta.rate_wpm, script.meta.language)
+        from avatar.language import script_language
+
+        voice = _voice(args, script.meta.voice, script.meta.rate_wpm,
+                       script_language(script.meta.language, script.spoken_text))
         if hasattr(voice.engine, "start"):
             voice.engine.start()  # the engine process starts while we open the window
         has_title = bool(args.title or script.meta.title)

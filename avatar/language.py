@@ -44,3 +44,11 @@ def base_language(tag: str) -> str:
     if t in _CHINESE or t.startswith("zh-") and t not in ("zh-hk", "zh-yue"):
         return "zh"
     return t.split("-", 1)[0] if t else ""
+
+
+def script_language(declared: str, text: str) -> str:
+    """A speech's language: the one its front matter declares, unless that is the default English
+    and the text is written in Chinese characters (a script that never said `language = "zh"`)."""
+    if base_language(declared) in ("", "en"):
+        return guess_language(text, declared or "en")
+    return declared

@@ -171,3 +171,30 @@ def test_lipsync_command_guesses_chinese_and_closes_the_lips(tmp_path) -> None:
         mid = 0.5 * (p.start_s + p.end_s)
         cue = next(c for c in guessed if c["start"] <= mid < c["end"])
         assert cue["value"] == "A", (p, cue)
+
+
+def test_a_chinese_script_without_front_matter_is_spoken_in_mandarin(tmp_path) -> None:
+    """`avatar record` of a script that never says `language = "zh"`: its Chinese text picks the
+    Mandarin voice (an English voice would spell out every character, taking twice as long or more)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    text = "北京欢迎各位朋友。我们一起努力。"
+    script = tmp_path / "talk.md"
+    script.write_text(text + "\n", "utf-8")
+    root = Path(__file__).resolve().parent.parent
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(root))
+    out = subprocess.run([sys.executable, "-m", "avatar", "record", str(script), "-o", str(tmp_path / "t.mp4"),
+                          "--size", "320x180", "--fps", "10", "--quiet", "--cues", str(tmp_path / "t.json")],
+                         capture_output=True, text=True, env=env, timeout=180)
+    assert out.returncode == 0, out.stderr
+    cues = json.loads((tmp_path / "t.json").read_text("utf-8"))
+    engine = get_engine()
+    mandarin_s = engine.synthesize(text, VoiceSettings(engine.resolve_voice("zh"), 175)).duration_s
+    english_s = engine.synthesize(text, VoiceSettings("", 175)).duration_s
+    assert english_s > 1.5 * mandarin_s
+    assert cues["metadata"]["duration"] < mandarin_s + 0.5 * (english_s - mandarin_s)
+    assert {"A", "F"} <= {c["value"] for c in cues["mouthCues"]}
