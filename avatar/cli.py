@@ -203,7 +203,11 @@ def cmd_lipsync(args: argparse.Namespace) -> int:
     rec = audio_mod.load(args.audio)
     text = transcript_text(read_transcript(args.transcript)) if args.transcript else args.text
     if text:
-        track = track_from_speech(align_transcript(rec, make_voice(_request(args)).synthesize(text)))
+        from avatar.language import guess_language
+
+        language = args.language or guess_language(text)  # picks the voice and the mouth chart
+        voice = make_voice(_request(args), language=language)
+        track = track_from_speech(align_transcript(rec, voice.synthesize(text)), language=language)
     else:
         track = track_from_audio(rec)
     write_track(track, None if to_stdout else args.output, args.format, os.path.basename(args.audio))
@@ -257,6 +261,7 @@ def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
     p.add_argument("--transcript", metavar="FILE", help="a text file of what is said")
     p.add_argument("-o", "--output", help="output file (default: standard output)")
     p.add_argument("--format", choices=("json", "tsv"), default="json", help="json (default) or tsv")
+    p.add_argument("--language", help="language of the text, e.g. zh or en (default: guessed from the text)")
     _add_voice_args(p)
     p.set_defaults(func=cmd_lipsync)
 

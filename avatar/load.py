@@ -119,7 +119,10 @@ def _scripted(request: ShowRequest, *, live: bool, background: bool,
     meta = script.meta
     look = with_background(get_look(request.look or meta.look or "official"), meta.background,
                            script.base_dir, script.path)
-    voice = make_voice(request, script_voice=meta.voice, script_rate_wpm=meta.rate_wpm, language=meta.language)
+    from avatar.language import script_language
+
+    voice = make_voice(request, script_voice=meta.voice, script_rate_wpm=meta.rate_wpm,
+                       language=script_language(meta.language, script.spoken_text))
     voice.engine.start()  # the engine starts while the caller opens its window
     has_title = bool(request.title or meta.title)
     lead_in = LIVE_LEAD_IN_S if live or not has_title else TITLE_HOLD_S + TITLE_FADE_S + TITLE_GAP_S

@@ -1,7 +1,7 @@
 """Where text may be cut: unbreakable tokens in any script (Chinese words by jieba), and display widths.
 
 Latin text breaks at spaces, as before. Chinese has no spaces: a run of ideographs is cut into
-words by `jieba` (the `avatar[zh]` extra) or, without it, into single characters. A Latin word or a
+words by `jieba` (a dependency) or, should it be missing, into single characters. A Latin word or a
 number inside Chinese text ("AI", "3.5%", "2024") stays one token, closing punctuation (，。！？) sticks
 to the token before it and opening brackets to the token after it, so no line starts with "，".
 """
@@ -54,7 +54,7 @@ _jieba_lock = threading.Lock()
 
 @functools.lru_cache(maxsize=1)
 def _jieba():
-    """jieba, initialised once and quietly, or None when the `avatar[zh]` extra is not installed."""
+    """jieba, initialised once and quietly, or None if it is not installed."""
     try:
         import jieba  # type: ignore[import-not-found]
     except ImportError:

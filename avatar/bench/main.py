@@ -29,6 +29,7 @@ SECTIONS: dict[str, str] = {
     "drift": "avatar.bench.drift",
     "launch": "avatar.bench.launch",
     "kiosk": "avatar.bench.kiosk",
+    "kiosk_zh": "avatar.bench.kiosk_zh",
     "record": "avatar.bench.record",
     "memory": "avatar.bench.memory",
 }

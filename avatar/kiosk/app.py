@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator
 
 from avatar.clock import LiveClock
 from avatar.kiosk.answerer import AnswerEvent
+from avatar.kiosk import phrases
 from avatar.kiosk.attract import AttractSchedule, greetings
 from avatar.kiosk.build import KioskSetup
 from avatar.kiosk.chunker import chunk_text_stream
@@ -26,6 +27,7 @@ from avatar.kiosk.live import Kind, Utterance
 from avatar.kiosk.pipeline import SpeechPipeline, SpokenChunk
 from avatar.kiosk.reaction import react
 from avatar.kiosk.textbox import TextBox
+from avatar.language import guess_language
 from avatar.scene_state import LowerThird, SceneState
 from avatar.show import Show, ShowOptions
 from avatar.sound import SoundOut
@@ -118,6 +120,7 @@ class KioskApp:
         self._name_until_s = now + NAME_SHOW_S
         self._last_error_log_s = float("-inf")
         self._question = ""               # the question being answered, shown in the hint line
+        self._language = "en"             # of the last question: the hints under its answer follow it
 
     # --- public API -----------------------------------------------------------------------------------
     def run(self, on_frame: Callable[["KioskApp", SceneState], None] | None = None) -> KioskStats:
@@ -167,6 +170,7 @@ class KioskApp:
         self._name_until_s = min(self._name_until_s, now)   # the caption needs the room now
         utterance = self._new_utterance("answer", now)
         self._question = clean.text       # on screen from the next frame, with the presenter's reaction
+        self._language = guess_language(clean.text, self.setup.grounding.persona.language)
         self.stats.questions += 1
         self._note("question", q=utterance.id, text=clean.text)
         events = self.session.ask(clean)
@@ -388,13 +392,17 @@ class KioskApp:
         if u is not None and u.kind == "answer":
             asked = _quoted(self._question)
             if not u.has_spoken():
-                return f"{asked} \u00b7 one moment\u2026" if asked else "One moment\u2026"
+                wait = phrases.HINT_THINKING if self._language == "zh" else "one moment\u2026"
+                return f"{asked} \u00b7 {wait}" if asked else wait[:1].upper() + wait[1:]
+            if self._language == "zh":
+                return f"{asked} \u00b7 {phrases.HINT_ANSWERING}" if asked else phrases.HINT_ANSWERING
             return f"{asked} \u00b7 Esc stops the answer" if asked else \
                 "Type a new question at any time \u00b7 Esc stops the answer"
         if self.box.text:
-            return "Press Enter to ask \u00b7 Esc clears"
+            return phrases.HINT_TYPING if guess_language(self.box.text) == "zh" else "Press Enter to ask \u00b7 Esc clears"
         title = self.setup.grounding.persona.title
-        return f"Ask me about {title}" if title else "Type your question and press Enter"
+        english = f"Ask me about {title}" if title else "Type your question and press Enter"
+        return phrases.bilingual(english, phrases.HINT_IDLE, self.setup.grounding.persona.language)
 
     @property
     def fullscreen(self) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from avatar.kiosk.grounding import Persona
+from avatar.kiosk.phrases import bilingual, greetings_zh
+from avatar.language import han_count
 
 # Last words of a speaker name that is a description ("Digital Economy Presenter"), not a person's
 # name: those read better with "the" in front ("I am the Digital Economy Presenter").
@@ -12,7 +14,7 @@ _ROLE_NOUNS = frozenset({"presenter", "assistant", "guide", "host", "avatar", "h
 
 def _who(persona: Persona) -> str:
     name = persona.speaker.strip()
-    if not name:
+    if not name or han_count(name):  # a Chinese name is said in the Chinese greeting only
         return "the digital presenter"
     words = name.split()
     if words[0].lower() in ("the", "a", "an"):
@@ -23,18 +25,23 @@ def _who(persona: Persona) -> str:
 def _topic(persona: Persona) -> str:
     # A title's colon reads as a pause; commas keep the sentence whole when spoken.
     title = " ".join(persona.title.replace(":", ",").split()).rstrip(".!?")
-    return title or "my speech"
+    return title if title and not han_count(title) else "my speech"
 
 
 def greetings(persona: Persona) -> tuple[str, ...]:
-    """A few short invitations in the persona's name, said in turn."""
+    """A few short invitations in the persona's name, said in turn, each in English and Chinese."""
     who, topic = _who(persona), _topic(persona)
-    return (
+    english = (
         f"Hello, and welcome! I am {who}. Type a question below, and I will answer it.",
         f"Do you have a question about {topic}? Just type it, and press Enter.",
         "Good to see you! I am happy to tell you more. What would you like to know?",
         f"Curious about {topic}? Ask me anything, and I will answer right away.",
     )
+    # Each greeting is said in English and in Chinese (the kiosk's own language first), each part
+    # in its own voice, so a visitor of either language knows they may ask in theirs.
+    chinese = greetings_zh(persona)
+    return tuple(bilingual(line, chinese[i % len(chinese)], persona.language, sep=" ")
+                 for i, line in enumerate(english))
 
 
 class AttractSchedule:

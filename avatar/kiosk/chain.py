@@ -11,7 +11,9 @@ from avatar.errors import AnswerError
 from avatar.kiosk.acknowledge import Acknowledgements
 from avatar.kiosk.answerer import Answerer, AnswerEvent, Turn
 from avatar.kiosk.chunker import SpeechChunker
+from avatar.kiosk import phrases
 from avatar.kiosk.patience import Patience, PatienceRules
+from avatar.language import guess_language
 from avatar.kiosk.speechtext import clean_for_speech
 
 CLOSING_LINE = "I'm sorry, I have to stop there. Please ask me again if you'd like to hear more."
@@ -61,6 +63,9 @@ class AnswerChain:
     def stream(self, question: str, history: Sequence[Turn] = (),
                cancelled: threading.Event | None = None) -> Iterator[AnswerEvent]:
         stop = cancelled or threading.Event()
+        language = guess_language(question)  # the fallback lines are said in the visitor's language
+        closing_line = phrases.CLOSING_LINE.get(language, self.closing_line)
+        apology = phrases.APOLOGY.get(language, self.apology)
         spoken: list[str] = []
         said = _Said(Patience(self.patience, self.clock()))
         last = len(self.answerers) - 1
@@ -139,7 +144,7 @@ class AnswerChain:
             if spoken:
                 self.log.warning("answerer %s failed mid-answer (%s); closing the answer politely", source, kind)
                 chunker.discard()  # the half sentence the stream was cut in
-                yield from self._say(self.closing_line, source, spoken, stop, said)
+                yield from self._say(closing_line, source, spoken, stop, said)
                 yield self._end(source, spoken, interrupted=stop.is_set())
                 return
             self.log.warning("answerer %s failed (%s); falling back", source, kind)
@@ -148,7 +153,7 @@ class AnswerChain:
         # Nobody could answer (the local answerer only fails on a bug): still say something kind.
         source = self.answerers[-1].source
         yield AnswerEvent("answer_source", source=source)
-        yield from self._say(self.apology, source, spoken, stop, said)
+        yield from self._say(apology, source, spoken, stop, said)
         yield self._end(source, spoken, interrupted=stop.is_set())
 
     def _say(self, piece: str, source: str, spoken: list[str], stop: threading.Event,

@@ -234,11 +234,12 @@ def _run_headless(args: argparse.Namespace, setup: KioskSetup, speak: SpeakFn | 
 
 
 def _speaker(args: argparse.Namespace, setup: KioskSetup, speak: SpeakFn | None) -> SpeakFn:
-    """The kiosk's voice: the one given (tests), else the engine's; said as the pronunciation list says."""
+    """The kiosk's voice: the one given (tests), else the engine's (a voice per language); said as the
+    pronunciation list says."""
     if speak is None:
         from avatar.kiosk.voice import engine_voice
 
-        speak, _ = engine_voice(args.engine, setup.voice_settings)
+        speak, _ = engine_voice(args.engine, setup.voice_settings, setup.grounding.persona.language)
     if setup.pronounce:  # captions keep what the answer wrote
         speak = setup.pronounce.speaking(speak)
     return speak
@@ -249,6 +250,7 @@ def _warm_up(setup: KioskSetup, speak: SpeakFn) -> None:
     log = logging.getLogger("avatar.kiosk")
     try:
         speak("Hello.")
+        speak("您好。")  # and the voice for Chinese questions (or English, at a Chinese kiosk)
     except Exception as exc:  # noqa: BLE001 - the kiosk can still show captions if the voice is broken
         log.warning("speech engine warm-up failed (%s)", type(exc).__name__)
     if setup.llm is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,6 +53,7 @@ class Grounding:
     passages: tuple[Passage, ...]
     faq: tuple[FaqEntry, ...] = ()
     unknown_answer: str = ""  # what the local answerer says when nothing fits ("" = built-in line)
+    unknown_answers: dict[str, str] = field(default_factory=dict)  # the same per language ("zh": ...)
 
 
 def load_grounding(script_path: str | Path, knowledge_dir: str | Path | None = None) -> Grounding:
@@ -76,6 +77,7 @@ def grounding_from_script(script: "Script", knowledge_dir: str | Path | None = N
     knowledge_parts: list[str] = []
     faq: tuple[FaqEntry, ...] = ()
     unknown = ""
+    unknown_by_language: dict[str, str] = {}
     if knowledge_dir is not None:
         folder = Path(knowledge_dir)
         if folder.is_file():
@@ -89,7 +91,9 @@ def grounding_from_script(script: "Script", knowledge_dir: str | Path | None = N
         faq_path = folder / FAQ_FILE
         if faq_path.is_file():
             faq, unknown = load_faq(faq_path)
-    return Grounding(persona, speech_text, "\n\n".join(knowledge_parts), tuple(passages), faq, unknown)
+            unknown_by_language = load_unknown_by_language(faq_path)
+    return Grounding(persona, speech_text, "\n\n".join(knowledge_parts), tuple(passages), faq, unknown,
+                     unknown_by_language)
 
 
 def _read_text(path: Path) -> str:
@@ -115,6 +119,18 @@ def markdown_passages(text: str, source: str) -> list[Passage]:
         plain = clean_for_speech("\n".join(body)) if body else ""
         if plain:
             out.append(Passage(plain, source, title))
+    return out
+
+
+def load_unknown_by_language(path: Path) -> dict[str, str]:
+    """`unknown_zh = "..."` and the like in faq.toml: the no-answer line for questions in that language."""
+    data = tomllib.loads(_read_text(path))  # already checked by load_faq
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if key.startswith("unknown_") and len(key) > len("unknown_"):
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigError(f"{path}: '{key}' must be a quoted string")
+            out[key[len("unknown_"):].lower()] = value.strip()
     return out
 
 

@@ -58,6 +58,20 @@ def llm_answerer_from_env(settings: LLMSettings, system_prompt: str,
     return LLMAnswerer(settings, system_prompt, api_key=key)
 
 
+LANGUAGE_NOTES = {
+    "zh": "The visitor's question is in Chinese: answer in Chinese, in simplified characters.",
+    "en": "The visitor's question is in English: answer in English.",
+}
+
+
+def language_note(question: str) -> str:
+    """A last line for the system prompt naming the language of the visitor's question."""
+    from avatar.language import guess_language
+
+    note = LANGUAGE_NOTES.get(guess_language(question, default=""))  # "2024?" names none
+    return f"\n\n{note}" if note else ""
+
+
 def classify_error(exc: BaseException, *, after_tokens: bool) -> str:
     """A short, secret-free label for a failure (the message itself may quote URLs or server text)."""
     import openai
@@ -127,7 +141,7 @@ class LLMAnswerer:
 
     def messages(self, question: str, history: Sequence[Turn]) -> list[dict[str, str]]:
         s = self.settings
-        msgs = [{"role": "system", "content": self.system_prompt}]
+        msgs = [{"role": "system", "content": self.system_prompt + language_note(question)}]
         recent = list(history)[-s.max_history_turns:] if s.max_history_turns > 0 else []
         msgs += [{"role": t.role, "content": t.text[: s.max_question_chars * 4]} for t in recent]
         msgs.append({"role": "user", "content": question[: s.max_question_chars]})

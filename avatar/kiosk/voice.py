@@ -68,18 +68,23 @@ class GuardedVoice:
         return speech, False
 
 
-def engine_voice(engine: str, settings: VoiceSettings) -> tuple[SpeakFn, VoiceSettings]:
+def engine_voice(engine: str, settings: VoiceSettings, language: str = "en") -> tuple[SpeakFn, VoiceSettings]:
     """Speak with the shared engine `engine`: the voice resolved now (an unknown one is a UsageError
-    before the first visitor), and no disk cache (answers can quote what a visitor typed)."""
+    before the first visitor), and no disk cache (answers can quote what a visitor typed). A piece
+    of text in another language than the kiosk's (`language`) is spoken by a voice for its own
+    language (see `avatar.kiosk.voices.LanguageVoices`)."""
     from avatar.tts import get_engine, synthesize
     from avatar.tts.base import check_rate
     from avatar.tts.choose import resolve_settings
 
     check_rate(settings.rate_wpm)
+    from avatar.kiosk.voices import LanguageVoices
+
     tts = get_engine(engine)  # an unknown engine name is a UsageError now, not on the first question
     settings = resolve_settings(tts, settings)
+    voices = LanguageVoices(language, tts.resolve_voice)
 
     def speak(text: str) -> Speech:
-        return synthesize(text, settings, engine=engine, use_cache=False)
+        return synthesize(text, voices.settings_for(text, settings), engine=engine, use_cache=False)
 
     return speak, settings

@@ -47,9 +47,16 @@ def normalise(symbol: str) -> str:
 
 
 def is_pause(symbol: str) -> bool:
-    """espeak's pauses ("_", "_:", "_!", "_^_"...) and empty symbols are silence."""
+    """espeak's pauses ("_", "_:", "_!", "_^_"...), its language switches ("(en)", "(cmn)") and empty
+    symbols are silence."""
     s = normalise(symbol)
-    return not s or s.startswith("_") or s.startswith("|")
+    return not s or s.startswith("_") or s.startswith("|") or is_language_switch(s)
+
+
+def is_language_switch(symbol: str) -> bool:
+    """espeak-ng marks a stretch read in another language with "(en)" ... "(cmn)"."""
+    s = symbol.strip()
+    return len(s) > 2 and s[0] == "(" and s[-1] == ")"
 
 
 def is_closed_lips(symbol: str) -> bool:
@@ -72,14 +79,32 @@ def shape_for_phoneme(symbol: str) -> MouthShape | None:
     return _S.C if s[0] in _VOWEL_LETTERS else _S.B
 
 
-def spans_from_phonemes(phonemes: Iterable[PhonemeTiming]) -> list[Span]:
-    """One span per sounding phoneme; pauses and gaps are left for the cue builder to fill as silence."""
+def spans_from_phonemes(phonemes: Iterable[PhonemeTiming], language: str = "",
+                        min_part_s: float = 0.06) -> list[Span]:
+    """One span per sounding phoneme (Mandarin glides: one per part); pauses and gaps are left for the
+    cue builder to fill as silence. `language` ("zh", "en"...) picks the chart: espeak-ng's mnemonics
+    mean different sounds in different voices; its "(en)" ... "(cmn)" switches are followed."""
+    from avatar.language import base_language
+    from avatar.lipsync import mandarin
+
+    chinese = base_language(language) == "zh"
     spans: list[Span] = []
+    lips_free: set[int] = set()  # Mandarin initials whose lips follow the next vowel
     for p in phonemes:
+        if is_language_switch(p.symbol):
+            chinese = base_language(p.symbol.strip()[1:-1]) == "zh"
+            continue
         if p.end_s <= p.start_s:
             continue
+        if chinese and not is_pause(p.symbol):
+            parts = mandarin.spans_for(normalise(p.symbol), p.start_s, p.end_s, min_part_s)
+            if parts is not None:
+                if normalise(p.symbol) in mandarin.LIPS_FREE:
+                    lips_free.add(len(spans))
+                spans.extend(parts)
+                continue
         shape = shape_for_phoneme(p.symbol)
         if shape is None:
             continue
         spans.append(Span(p.start_s, p.end_s, shape, keep=shape is MouthShape.A))
-    return spans
+    return mandarin.coarticulate(spans, lips_free, min_part_s) if lips_free else spans

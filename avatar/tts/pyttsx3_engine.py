@@ -25,7 +25,8 @@ _LANGUAGE_ALIASES = {"zh": "cmn", "zh-cn": "cmn", "zh-hans": "cmn", "zh-hk": "yu
 
 
 def _is_pause(symbol: str) -> bool:
-    return symbol.startswith("_")
+    # "_", "_:" ... are pauses; "(en)" ... "(cmn)" mark a stretch read in another language: no sound
+    return symbol.startswith("_") or symbol.startswith("(")
 
 
 def speech_from_events(text: str, audio: audio_mod.Audio, events: list[tuple[Any, ...]],
