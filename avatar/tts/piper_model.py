@@ -1,0 +1,111 @@
+"""One Piper voice (VITS .onnx + .onnx.json) in onnxruntime: phoneme ids in, audio and per-id sample counts out."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from avatar.errors import TTSError, UsageError
+from avatar.tts.onnx_outputs import node_outputs, with_output
+
+BOS, EOS, PAD = "^", "$", "_"
+
+
+def default_threads() -> int:
+    """$AVATAR_ONNX_THREADS, else every core up to 4 (on 2 cores both: synthesis runs ahead of playback)."""
+    env = os.environ.get("AVATAR_ONNX_THREADS", "")
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+class PiperModel:
+    """The loaded voice; `run` is thread-safe (one inference at a time, the session reused)."""
+
+    def __init__(self, model_path: Path, config_path: Path, *, threads: int | None = None) -> None:
+        import onnxruntime as ort
+
+        try:
+            config = json.loads(Path(config_path).read_text("utf-8"))
+            self.rate_hz = int(config["audio"]["sample_rate"])
+            self.id_map: dict[str, list[int]] = {k: list(v) for k, v in config["phoneme_id_map"].items()}
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UsageError(f"{config_path} is not a Piper voice config ({type(exc).__name__}); "
+                             "use the .onnx.json that came with the voice") from None
+        if config.get("phoneme_type", "espeak") != "espeak":
+            raise UsageError(f"the voice {model_path} uses '{config.get('phoneme_type')}' phonemes; "
+                             "only espeak-ng phoneme voices are supported")
+        self.espeak_voice = str(config.get("espeak", {}).get("voice", "en-us"))
+        inference = config.get("inference", {})
+        self.noise_scale = float(inference.get("noise_scale", 0.667))
+        self.length_scale = float(inference.get("length_scale", 1.0))
+        self.noise_w = float(inference.get("noise_w", 0.8))
+        self.speaker_id = 0 if int(config.get("num_speakers", 1)) > 1 else None
+        self._longest_key = max(len(k) for k in self.id_map)
+        try:
+            model = Path(model_path).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read the voice {model_path} ({exc.strerror})") from None
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or default_threads()
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        # The duration predictor's Ceil gives each phoneme id's length in frames: exact phoneme times.
+        ceil = node_outputs(model, "Ceil")
+        self.has_durations = len(ceil) == 1
+        try:
+            self.session = ort.InferenceSession(with_output(model, ceil[0]) if self.has_durations else model,
+                                                options, providers=["CPUExecutionProvider"])
+        except Exception:  # noqa: BLE001 - a model the edit confuses still speaks, aligned afterwards
+            self.has_durations = False
+            try:
+                self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+            except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types
+                raise UsageError(f"cannot load the voice {model_path}: {str(exc).splitlines()[0][:200]}") from None
+        self._inputs = {i.name for i in self.session.get_inputs()}
+        self._lock = threading.Lock()
+
+    def ids(self, phoneme: str) -> list[int]:
+        """The ids of one phoneme's codepoints (longest keys first), each followed by the pad id."""
+        out: list[int] = []
+        i = 0
+        while i < len(phoneme):
+            for n in range(min(self._longest_key, len(phoneme) - i), 0, -1):
+                key = phoneme[i:i + n]
+                if key in self.id_map:
+                    for k in self.id_map[key]:
+                        out += [k, *self.id_map[PAD]]
+                    i += n
+                    break
+            else:
+                i += 1  # a symbol the voice never learnt is skipped, as Piper does
+        return out
+
+    def run(self, ids: list[int], length_scale: float) -> tuple[np.ndarray, np.ndarray | None]:
+        """Float audio at `rate_hz` and, when the model tells them, the samples each id lasts."""
+        feed = {
+            "input": np.asarray([ids], np.int64),
+            "input_lengths": np.asarray([len(ids)], np.int64),
+            "scales": np.asarray([self.noise_scale, length_scale, self.noise_w], np.float32),
+        }
+        if self.speaker_id is not None and "sid" in self._inputs:
+            feed["sid"] = np.asarray([self.speaker_id], np.int64)
+        with self._lock:
+            try:
+                out = self.session.run(None, feed)
+            except Exception as exc:  # noqa: BLE001
+                raise TTSError(f"the neural voice failed: {str(exc).splitlines()[0][:200]}") from None
+        audio = np.asarray(out[0], np.float32).reshape(-1)
+        if not self.has_durations or len(out) < 2:
+            return audio, None
+        frames = np.asarray(out[1], np.float64).reshape(-1)
+        if len(frames) != len(ids) or frames.sum() <= 0:
+            return audio, None
+        hop = len(audio) / frames.sum()
+        if abs(hop - round(hop)) > 1e-6:
+            return audio, None
+        return audio, (frames * round(hop)).astype(np.int64)
