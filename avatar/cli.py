@@ -67,7 +67,9 @@ def _voice(args: argparse.Namespace, voice: str = "", rate: int | None = None, l
     if not 80 <= rate_wpm <= 450:
         raise UsageError(f"--rate {rate_wpm} is out of range; use 80 to 450 words per minute")
     settings = VoiceSettings(voice=args.voice if args.voice is not None else voice, rate_wpm=rate_wpm)
-    engine = get_engine(args.engine)
+    from avatar.tts.catalog import engine_for
+
+    engine = get_engine(engine_for(settings.voice, args.engine))
     if not settings.voice and language and language.lower() not in ("en", "") and \
             hasattr(engine, "resolve_voice"):
         try:
@@ -317,16 +319,9 @@ def _write_thumbnail(path: Path, scene, show, size: tuple[int, int]) -> None:
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
-    from avatar.tts import get_engine
+    from avatar.tts.listing import print_voices
 
-    voices = get_engine(args.engine).voices()
-    if args.language:
-        voices = [v for v in voices if any(l.lower().startswith(args.language.lower()) for l in v.languages)]
-    width = max((len(v.id) for v in voices), default=2)
-    print(f"{'id'.ljust(width)}  {'language':10}  name")
-    for v in voices:
-        print(f"{v.id.ljust(width)}  {','.join(v.languages)[:10]:10}  {v.name}")
-    return 0
+    return print_voices(args.engine, args.language)
 
 
 def cmd_lipsync(args: argparse.Namespace) -> int:

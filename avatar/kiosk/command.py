@@ -185,7 +185,10 @@ def _run_headless(args: argparse.Namespace, setup: KioskSetup, synthesize: Synth
 def _engine_synthesize(engine: str, voice: VoiceSettings) -> tuple[SynthesizeFn, VoiceSettings]:
     from avatar.tts import VoiceSettings, get_engine, synthesize
 
-    tts = get_engine(engine)  # an unknown engine name is a UsageError now, not on the first question
+    from avatar.tts.catalog import engine_for
+
+    # An unknown engine or voice is a UsageError now, not on the first question.
+    tts = get_engine(engine_for(voice.voice, engine))
     if voice.voice and hasattr(tts, "resolve_voice"):
         voice = VoiceSettings(tts.resolve_voice(voice.voice), voice.rate_wpm)
 
