@@ -29,6 +29,7 @@ SECTIONS: dict[str, str] = {
     "kiosk": "avatar.bench.kiosk",
     "record": "avatar.bench.record",
     "memory": "avatar.bench.memory",
+    "neural": "avatar.bench.neural",
 }
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +16,35 @@ from avatar.errors import TTSError, UsageError
 from avatar.tts.onnx_outputs import node_outputs, with_output
 
 BOS, EOS, PAD = "^", "$", "_"
+_gate = threading.Condition()
+_busy = 0
+_closing = False
+
+
+@contextmanager
+def _onnx_call() -> Iterator[None]:
+    """Count a call into onnxruntime; once the process is exiting, a new call waits for good."""
+    global _busy
+    with _gate:
+        while _closing:
+            _gate.wait()
+        _busy += 1
+    try:
+        yield
+    finally:
+        with _gate:
+            _busy -= 1
+            _gate.notify_all()
+
+
+@atexit.register
+def _finish_onnx_calls() -> None:
+    """At exit, let a voice being loaded or a sentence being synthesised (on a daemon thread) finish:
+    onnxruntime aborts the process if its globals are torn down under a running call."""
+    global _closing
+    with _gate:
+        _closing = True
+        _gate.wait_for(lambda: _busy == 0, timeout=30)
 
 
 def default_threads() -> int:
@@ -57,15 +89,17 @@ class PiperModel:
         # The duration predictor's Ceil gives each phoneme id's length in frames: exact phoneme times.
         ceil = node_outputs(model, "Ceil")
         self.has_durations = len(ceil) == 1
-        try:
-            self.session = ort.InferenceSession(with_output(model, ceil[0]) if self.has_durations else model,
-                                                options, providers=["CPUExecutionProvider"])
-        except Exception:  # noqa: BLE001 - a model the edit confuses still speaks, aligned afterwards
-            self.has_durations = False
+        with _onnx_call():
             try:
-                self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-            except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types
-                raise UsageError(f"cannot load the voice {model_path}: {str(exc).splitlines()[0][:200]}") from None
+                self.session = ort.InferenceSession(with_output(model, ceil[0]) if self.has_durations else model,
+                                                    options, providers=["CPUExecutionProvider"])
+            except Exception:  # noqa: BLE001 - a model the edit confuses still speaks, aligned afterwards
+                self.has_durations = False
+                try:
+                    self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+                except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types
+                    raise UsageError(f"cannot load the voice {model_path}: "
+                                     f"{str(exc).splitlines()[0][:200]}") from None
         self._inputs = {i.name for i in self.session.get_inputs()}
         self._lock = threading.Lock()
 
@@ -94,7 +128,7 @@ class PiperModel:
         }
         if self.speaker_id is not None and "sid" in self._inputs:
             feed["sid"] = np.asarray([self.speaker_id], np.int64)
-        with self._lock:
+        with self._lock, _onnx_call():
             try:
                 out = self.session.run(None, feed)
             except Exception as exc:  # noqa: BLE001
