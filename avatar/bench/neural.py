@@ -74,7 +74,7 @@ def _first_word(ctx: BenchContext) -> Figure:
             write_speech(folder, SPEECH_S, name=f"speech-20min-{run}.md")
         probe = folder / f"probe-{run}.json"
         env = avatar_env(ctx, ctx.scratch(f"neural-launch-cache-{run}"))
-        done = run_avatar(["play", str(script), "--voice", VOICE, "--max-seconds", "6", "--stats",
+        done = run_avatar(["play", str(script), "--voice", VOICE, "--max-seconds", "15", "--stats",
                            "--size", "320x180" if ctx.quick else "1280x720"], env, cwd=folder, probe_out=probe,
                           timeout_s=180)
         parse_stats(done.stdout)
