@@ -86,6 +86,8 @@ class PiperModel:
         options.intra_op_num_threads = threads or default_threads()
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # Idle workers sleep instead of spinning: the drawing loop and the encoder share these cores.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         # The duration predictor's Ceil gives each phoneme id's length in frames: exact phoneme times.
         ceil = node_outputs(model, "Ceil")
         self.has_durations = len(ceil) == 1

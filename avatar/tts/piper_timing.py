@@ -78,7 +78,8 @@ def place_words(text: str, phonemes: Sequence[PhonemeTiming], events: Sequence[t
 def _share_joined_words(text: str, words: list[WordTiming]) -> list[WordTiming]:
     """espeak-ng says some word pairs as one ("of the"): it reports the first only. Written words that
     fall between one reported word and the next share its time, split by their lengths in letters."""
-    written = [(m.start(), m.end()) for m in re.finditer(r"[^\s\"'“”‘’()\[\]{},.;:!?…]+", text)]
+    written = [(m.start(), m.end()) for m in re.finditer(r"[^\s\"'“”‘’()\[\]{},.;:!?…]+", text)
+               if any(ch.isalnum() for ch in m.group(0))]  # a lone dash is not a word
     out: list[WordTiming] = []
     for k, w in enumerate(words):
         nxt = words[k + 1].char_start if k + 1 < len(words) else len(text)
