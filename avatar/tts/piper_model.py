@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from avatar.errors import TTSError, UsageError
-from avatar.tts.onnx_outputs import node_outputs, with_output
+from avatar.tts.onnx_session import open_session
 
 BOS, EOS, PAD = "^", "$", "_"
 _gate = threading.Condition()
@@ -59,8 +59,6 @@ class PiperModel:
     """The loaded voice; `run` is thread-safe (one inference at a time, the session reused)."""
 
     def __init__(self, model_path: Path, config_path: Path, *, threads: int | None = None) -> None:
-        import onnxruntime as ort
-
         try:
             config = json.loads(Path(config_path).read_text("utf-8"))
             self.rate_hz = int(config["audio"]["sample_rate"])
@@ -78,30 +76,8 @@ class PiperModel:
         self.noise_w = float(inference.get("noise_w", 0.8))
         self.speaker_id = 0 if int(config.get("num_speakers", 1)) > 1 else None
         self._longest_key = max(len(k) for k in self.id_map)
-        try:
-            model = Path(model_path).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read the voice {model_path} ({exc.strerror})") from None
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or default_threads()
-        options.inter_op_num_threads = 1
-        options.log_severity_level = 3
-        # Idle workers sleep instead of spinning: the drawing loop and the encoder share these cores.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        # The duration predictor's Ceil gives each phoneme id's length in frames: exact phoneme times.
-        ceil = node_outputs(model, "Ceil")
-        self.has_durations = len(ceil) == 1
         with _onnx_call():
-            try:
-                self.session = ort.InferenceSession(with_output(model, ceil[0]) if self.has_durations else model,
-                                                    options, providers=["CPUExecutionProvider"])
-            except Exception:  # noqa: BLE001 - a model the edit confuses still speaks, aligned afterwards
-                self.has_durations = False
-                try:
-                    self.session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-                except Exception as exc:  # noqa: BLE001 - onnxruntime raises its own exception types
-                    raise UsageError(f"cannot load the voice {model_path}: "
-                                     f"{str(exc).splitlines()[0][:200]}") from None
+            self.session, self.has_durations = open_session(Path(model_path), threads or default_threads())
         self._inputs = {i.name for i in self.session.get_inputs()}
         self._lock = threading.Lock()
 
