@@ -241,3 +241,12 @@ def test_the_optimised_voice_is_kept_and_a_damaged_copy_rebuilt(tmp_path: Path,
     assert saved[0].stat().st_size > 1_000_000
     _, durations = open_session(model, 1)  # the kept copy, loaded as it is
     assert durations
+
+
+def test_the_config_file_can_name_the_neural_voice(tmp_path: Path) -> None:
+    config = tmp_path / "avatar.toml"
+    config.write_text('[voice]\nvoice = "joe"\n', "utf-8")
+    out = run(tmp_path, "--config", str(config), "say", "Maps of the moon.", "--stats", "--size", "320x180")
+    assert out.returncode == 0, out.stderr
+    cached = [json.loads(p.read_text("utf-8")) for p in (tmp_path / "cache").glob("*.json")]
+    assert cached and all(c["engine"] == "piper" for c in cached)
