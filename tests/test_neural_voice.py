@@ -15,7 +15,7 @@ import pytest
 
 from avatar.errors import UsageError
 from avatar.lipsync import track_from_speech
-from avatar.lipsync.phonemes import is_closed_lips, is_pause, shape_for_phoneme
+from avatar.lipsync.phonemes import is_closed_lips, shape_for_phoneme
 from avatar.lipsync.track import MouthShape
 from avatar.tts import SpeechCache, Voice, VoiceSettings, get_engine
 from avatar.tts.catalog import engine_for, find_neural_voice

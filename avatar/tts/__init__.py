@@ -40,7 +40,9 @@ def _make_fake() -> TTSEngine:
     return FakeEngine()
 
 
-ENGINES: dict[str, Callable[[], TTSEngine]] = {"pyttsx3": _make_pyttsx3, "piper": _make_piper, "fake": _make_fake}
+ENGINES: dict[str, Callable[[], TTSEngine]] = {
+    "pyttsx3": _make_pyttsx3, "piper": _make_piper, "fake": _make_fake,
+}
 
 _shared: dict[str, TTSEngine] = {}
 _shared_lock = threading.Lock()

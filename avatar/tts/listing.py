@@ -1,4 +1,4 @@
-"""`avatar voices`: the default engine's voices and the neural voices in one table (id, engine, language, quality)."""
+"""`avatar voices`: the default engine's voices and the neural ones in one table with engine and quality."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def print_voices(engine: str = "pyttsx3", language: str | None = None) -> int:
     voices = all_voices(engine)
     if language:
         wanted = language.lower().replace("_", "-")
-        voices = [v for v in voices if any(lang.lower().replace("_", "-").startswith(wanted) for lang in v.languages)]
+        voices = [v for v in voices
+                  if any(lang.lower().replace("_", "-").startswith(wanted) for lang in v.languages)]
     width = max((len(v.id) for v in voices), default=2)
     print(f"{'id'.ljust(width)}  {'language':10}  {'engine':14}  {'quality':7}  name")
     for v in voices:
