@@ -250,3 +250,12 @@ def test_the_config_file_can_name_the_neural_voice(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     cached = [json.loads(p.read_text("utf-8")) for p in (tmp_path / "cache").glob("*.json")]
     assert cached and all(c["engine"] == "piper" for c in cached)
+
+
+def test_closing_the_show_mid_sentence_exits_cleanly(tmp_path: Path) -> None:
+    """Stopping a neural show while the next sentence is being made ends normally (no abort, no noise)."""
+    sample = ROOT / "assets" / "speeches" / "beijing-digital-economy.md"
+    for seconds in ("0.3", "1.2"):
+        out = run(tmp_path, "play", str(sample), "--voice", "joe", "--max-seconds", seconds, "--size", "320x180")
+        assert out.returncode == 0, out.stderr
+        assert out.stderr.strip() == "", out.stderr
