@@ -176,16 +176,9 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 def cmd_voices(args: argparse.Namespace) -> int:
-    from avatar.tts import get_engine
+    from avatar.tts.listing import print_voices
 
-    voices = get_engine(args.engine).voices()
-    if args.language:
-        voices = [v for v in voices if any(l.lower().startswith(args.language.lower()) for l in v.languages)]
-    width = max((len(v.id) for v in voices), default=2)
-    print(f"{'id'.ljust(width)}  {'language':10}  name")
-    for v in voices:
-        print(f"{v.id.ljust(width)}  {','.join(v.languages)[:10]:10}  {v.name}")
-    return 0
+    return print_voices(args.engine, args.language)
 
 
 def cmd_lipsync(args: argparse.Namespace) -> int:

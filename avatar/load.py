@@ -65,9 +65,11 @@ class LoadedShow:
 def make_voice(request: ShowRequest, *, script_voice: str = "", script_rate_wpm: int | None = None,
                language: str = "") -> Voice:
     """The voice the request speaks with (see `avatar.tts.choose`), with the disk cache unless refused."""
+    from avatar.tts.catalog import engine_for
     from avatar.tts.choose import choose_settings
 
-    engine = get_engine(request.engine)
+    wanted = request.voice if request.voice is not None else script_voice
+    engine = get_engine(engine_for(wanted, request.engine))   # a neural voice has its own engine
     settings = choose_settings(engine, voice=request.voice, rate_wpm=request.rate_wpm,
                                script_voice=script_voice, script_rate_wpm=script_rate_wpm, language=language)
     return Voice(engine, settings, use_cache=request.use_cache)

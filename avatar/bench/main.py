@@ -32,6 +32,7 @@ SECTIONS: dict[str, str] = {
     "kiosk_zh": "avatar.bench.kiosk_zh",
     "record": "avatar.bench.record",
     "memory": "avatar.bench.memory",
+    "neural": "avatar.bench.neural",
 }
 
 

@@ -79,10 +79,13 @@ def engine_voice(engine: str, settings: VoiceSettings, language: str = "en") -> 
 
     check_rate(settings.rate_wpm)
     from avatar.kiosk.voices import LanguageVoices
+    from avatar.tts.catalog import engine_for
 
-    tts = get_engine(engine)  # an unknown engine name is a UsageError now, not on the first question
+    # An unknown engine or voice is a UsageError now, not on the first question.
+    tts = get_engine(engine_for(settings.voice, engine))
     settings = resolve_settings(tts, settings)
-    voices = LanguageVoices(language, tts.resolve_voice)
+    # Text in another language goes to the engine's voice for it (a neural voice speaks one language).
+    voices = LanguageVoices(language, get_engine(engine).resolve_voice)
 
     def speak(text: str) -> Speech:
         return synthesize(text, voices.settings_for(text, settings), engine=engine, use_cache=False)

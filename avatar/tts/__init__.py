@@ -1,6 +1,9 @@
 """The voice seam: `synthesize(text) -> Speech` through one registry of engines, with a disk cache.
 
-    ENGINES = {"pyttsx3": ..., "fake": ...}   # the only place an engine's name is written
+    ENGINES = {"pyttsx3": ..., "piper": ..., "fake": ...}   # the only place an engine's name is written
+
+`engine_for(voice)` (avatar.tts.catalog) is the one place a voice name picks its engine: a neural
+voice ("joe", "en_US-joe-medium", "path/to/voice.onnx") is spoken by "piper", the rest by pyttsx3.
 
 `Voice` binds an engine, settings and the cache; `synthesize()` is the shortcut that uses one
 shared pyttsx3 engine per process (the engine itself can start only once per process).
@@ -22,13 +25,24 @@ def _make_pyttsx3() -> TTSEngine:
     return Pyttsx3Engine()
 
 
+def _make_piper() -> TTSEngine:
+    from avatar.tts.catalog import require_runtime
+
+    require_runtime("piper")
+    from avatar.tts.piper_engine import PiperEngine
+
+    return PiperEngine()
+
+
 def _make_fake() -> TTSEngine:
     from avatar.tts.fake import FakeEngine
 
     return FakeEngine()
 
 
-ENGINES: dict[str, Callable[[], TTSEngine]] = {"pyttsx3": _make_pyttsx3, "fake": _make_fake}
+ENGINES: dict[str, Callable[[], TTSEngine]] = {
+    "pyttsx3": _make_pyttsx3, "piper": _make_piper, "fake": _make_fake,
+}
 
 _shared: dict[str, TTSEngine] = {}
 _shared_lock = threading.Lock()
@@ -68,8 +82,11 @@ class Voice:
 
 def synthesize(text: str, settings: VoiceSettings | None = None, *, engine: str = "pyttsx3",
                use_cache: bool = True) -> Speech:
-    """Speak `text` with the shared engine (cached on disk)."""
-    return Voice(get_engine(engine), settings, use_cache=use_cache).synthesize(text)
+    """Speak `text` with the shared engine (cached on disk); a neural voice goes to the neural engine."""
+    from avatar.tts.catalog import engine_for
+
+    return Voice(get_engine(engine_for(settings.voice if settings else "", engine)), settings,
+                 use_cache=use_cache).synthesize(text)
 
 
 __all__ = ["ENGINES", "PhonemeTiming", "Speech", "SpeechCache", "TTSEngine", "Voice", "VoiceInfo",

@@ -60,6 +60,8 @@ class VoiceInfo:
     id: str
     name: str
     languages: tuple[str, ...] = field(default_factory=tuple)
+    engine: str = ""     # which engine speaks it ("piper" for neural voices; "" = the default engine)
+    quality: str = ""    # a neural voice's quality (x_low, low, medium, high)
 
 
 MIN_RATE_WPM = 80
