@@ -51,6 +51,7 @@ def _add_show_args(p: argparse.ArgumentParser, script_required: bool = False) ->
     p.add_argument("--transcript", "--text", dest="transcript", metavar="FILE",
                    help="with --audio: a text file of what is said; the mouth and captions follow its words")
     p.add_argument("--look", help="avatar look (official, presenter, host); default from the script")
+    p.add_argument("--face", metavar="PATH", help="a portrait photo (or a folder of mouth images) to present")
     p.add_argument("--no-captions", action="store_true", help="do not show captions")
     p.add_argument("--title", help="title shown at the start (default: the script's title)")
     p.add_argument("--speaker", help="name in the lower third (default: the script's speaker)")
@@ -123,6 +124,7 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
     from avatar.build import BuildOptions, build_audio_timeline, build_script_timeline, \
         start_script_timeline
     from avatar.face.look import get_look
+    from avatar.face.select import with_face
     from avatar.script import load_script
     from avatar.show import LIVE_TITLE_FADE_S, LIVE_TITLE_HOLD_S, TITLE_FADE_S, TITLE_HOLD_S, Show, \
         ShowOptions
@@ -137,6 +139,7 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
         raise UsageError("--transcript goes with --audio (a script already says what is spoken)")
     if args.audio:
         look_obj = get_look(args.look or "official")  # checked before the slow part
+        look_obj = with_face(look_obj, getattr(args, "face", None))
         voice = _voice(args) if args.transcript else None
         tl = build_audio_timeline(args.audio, transcript=args.transcript, voice=voice,
                                   title=args.title or "", speaker=args.speaker or "", role=args.role or "")
@@ -144,6 +147,7 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
         script = load_script(args.script)
         look_obj = with_background(get_look(args.look or script.meta.look or "official"),
                                    script.meta.background, script.base_dir, script.path)
+        look_obj = with_face(look_obj, getattr(args, "face", None), script.meta.face, script.base_dir)
         voice = _voice(args, script.meta.voice, script.meta.rate_wpm, script.meta.language)
         if hasattr(voice.engine, "start"):
             voice.engine.start()  # the engine process starts while we open the window
@@ -316,6 +320,12 @@ def _write_thumbnail(path: Path, scene, show, size: tuple[int, int]) -> None:
             tmp.unlink()
 
 
+def cmd_face(args: argparse.Namespace) -> int:
+    from avatar.face.photo_cli import run
+
+    return run(args)
+
+
 def cmd_voices(args: argparse.Namespace) -> int:
     from avatar.tts import get_engine
 
@@ -387,6 +397,7 @@ def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("say", help="speak one line with the avatar")
     p.add_argument("text", nargs="+", help="what to say")
     p.add_argument("--look", help="avatar look")
+    p.add_argument("--face", metavar="PATH", help="a portrait photo (or a folder of mouth images) to present")
     p.add_argument("--fullscreen", action="store_true")
     p.add_argument("--size", default="1280x720")
     p.add_argument("--fps", type=int, default=60)
@@ -427,6 +438,12 @@ def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_record)
+
+    p = sub.add_parser("face", help="check a portrait photo and write a preview sheet of its mouth shapes")
+    p.add_argument("photo", help="a portrait photo (JPEG, PNG, WebP, BMP or TIFF)")
+    p.add_argument("-o", "--output", metavar="FILE.png", help="preview sheet (default: PHOTO.preview.png)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing preview sheet")
+    p.set_defaults(func=cmd_face)
 
     _add_optional_commands(sub)
     if config is not None:

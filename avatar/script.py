@@ -33,7 +33,7 @@ MAX_SENTENCE_CHARS = 600
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tga")
 _FRONT_KEYS: dict[str, type | tuple[type, ...]] = {
     "title": str, "speaker": str, "role": str, "voice": str, "rate": int, "language": str,
-    "look": str, "background": str,
+    "look": str, "background": str, "face": str,
 }
 
 
@@ -47,6 +47,7 @@ class ScriptMeta:
     language: str = "en"
     look: str = ""
     background: str = ""
+    face: str = ""          # portrait photo or mouth-sprite folder, relative to the script
 
 
 @dataclass(frozen=True)

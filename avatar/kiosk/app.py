@@ -51,6 +51,7 @@ class KioskOptions:
     fullscreen: bool = True
     fps: int = 30
     look: str = "official"
+    face: str | None = None           # a portrait photo or mouth-sprite folder instead of the drawn face
     quit_key: str = "ctrl+shift+q"
     fullscreen_key: str = "ctrl+shift+f"
     attract_after_s: float | None = 20.0
@@ -409,7 +410,9 @@ class KioskApp:
         size = screen.get_size()
         scene = self._scenes.get(size)
         if scene is None:
-            scene = Scene(size, get_look(self.options.look))
+            from dataclasses import replace
+
+            scene = Scene(size, replace(get_look(self.options.look), face=self.options.face))
             scene.prepare(screen)
             self._scenes[size] = scene
         return scene
@@ -475,16 +478,21 @@ def options_from_args(args: argparse.Namespace) -> KioskOptions:
     from avatar.errors import UsageError
     from avatar.script import load_script
 
+    from avatar.face.select import check_face
+
     look = getattr(args, "look", None)
+    script = load_script(args.script or DEFAULT_SCRIPT) if not look or not getattr(args, "face", None) else None
     if not look:
-        look = load_script(args.script or DEFAULT_SCRIPT).meta.look or "official"
+        look = script.meta.look or "official"
+    face = check_face(str(args.face)) if getattr(args, "face", None) else \
+        check_face(script.meta.face or None, script.base_dir) if script is not None else None
     w, h = parse_window_size(getattr(args, "size", "1280x720"))
     if not 5 <= args.fps <= 120:
         raise UsageError(f"--fps {args.fps} is out of range; use 5 to 120")
     for combo in (args.operator_key, args.fullscreen_key):
         parse_combo(combo)   # a bad combination is a usage error before any window opens
     return KioskOptions(
-        size=(w, h), fullscreen=not args.windowed, fps=args.fps, look=look,
+        size=(w, h), fullscreen=not args.windowed, fps=args.fps, look=look, face=face,
         quit_key=args.operator_key, fullscreen_key=args.fullscreen_key,
         attract_after_s=None if args.no_attract else args.attract_after, attract_every_s=args.attract_every,
         idle_reset_s=args.idle_reset, max_seconds=args.max_seconds)

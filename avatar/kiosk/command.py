@@ -77,6 +77,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="window size with --windowed (default 1280x720)")
     window.add_argument("--fps", type=_positive(int), default=30, help="frames per second to draw (default 30)")
     window.add_argument("--look", default=None, help="avatar look (default: the script's look)")
+    window.add_argument("--face", metavar="PATH", default=None,
+                        help="a portrait photo (or a folder of mouth images) to present")
     window.add_argument("--mute", action="store_true", help="no sound: answers as captions only")
     window.add_argument("--operator-key", default="ctrl+shift+q", metavar="COMBO",
                         help="key combination that quits the kiosk (default ctrl+shift+q); Esc only "
