@@ -7,9 +7,11 @@ the face it found, which places the lip points a few pixels more precisely.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +71,25 @@ def _model_bytes() -> bytes:
     return _MODEL_OK[key]
 
 
+@contextlib.contextmanager
+def _quiet_native_stderr():
+    """MediaPipe's C++ side logs start-up chatter straight to file descriptor 2: send it to the void."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+    except OSError:
+        yield
+        return
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _landmarker(num_faces: int):
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -99,7 +120,7 @@ def detect_face(rgb: np.ndarray, name: str = "the photo") -> FaceFit:
     import cv2
 
     notes: list[str] = []
-    with _landmarker(num_faces=6) as lm:
+    with _quiet_native_stderr(), _landmarker(num_faces=6) as lm:
         faces = _run(lm, rgb)
         if not faces:
             # Very large photos with a small face: look once more at a reduced copy.
@@ -153,7 +174,7 @@ def _refine(rgb: np.ndarray, points: np.ndarray) -> np.ndarray:
     m = np.array([[scale, 0, -x0 * scale], [0, scale, -y0 * scale]], np.float64)
     crop = cv2.warpAffine(rgb, m, (CROP_PX, CROP_PX), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC,
                           borderMode=cv2.BORDER_REPLICATE)
-    with _landmarker(num_faces=1) as lm:
+    with _quiet_native_stderr(), _landmarker(num_faces=1) as lm:
         again = _run(lm, crop)
     if not again:
         log.debug("second landmark pass found no face; keeping the first")
