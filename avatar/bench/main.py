@@ -24,6 +24,7 @@ from avatar.bench.result import Figure
 SECTIONS: dict[str, str] = {
     "lipsync": "avatar.bench.lipsync",
     "draw": "avatar.bench.draw",
+    "photo": "avatar.bench.photo",
     "drift": "avatar.bench.drift",
     "launch": "avatar.bench.launch",
     "kiosk": "avatar.bench.kiosk",

@@ -58,7 +58,9 @@ class _Layout:
     """Everything cached for one panel size."""
 
     size: tuple[int, int]
-    base: pygame.Surface              # frame, shadow and the still photo
+    base: pygame.Surface              # the drop shadow (drawn as four strips around the photo)
+    photo: pygame.Surface             # the framed still photo, opaque
+    photo_by_format: dict             # `photo` converted to each target surface's pixel format
     inner: tuple[int, int]            # where the photo starts inside `base`
     pad: int
     head_box: tuple[int, int, int, int]
@@ -125,8 +127,10 @@ class PhotoFace:
         pygame.draw.rect(shadow, (0, 0, 0, 150), (pad, pad + max(2, pad // 3), w, h))
         base.blit(blur(shadow, pad / 2), (0, 0))
         pygame.draw.rect(base, (*FRAME, 255), (pad, pad, w, h))
-        photo = pygame.image.frombuffer(np.ascontiguousarray(image).tobytes(), (iw, ih), "RGB")
-        base.blit(photo, (pad + border, pad + border))
+        photo = pygame.Surface((w, h))
+        photo.fill(FRAME)
+        photo.blit(pygame.image.frombuffer(np.ascontiguousarray(image).tobytes(), (iw, ih), "RGB"),
+                   (border, border))
         fh = float(np.hypot(*(pts[152] - pts[10])))
         mouth = MouthRig(image, pts)
         eyes = [EyeRig(image, pts, 0), EyeRig(image, pts, 1)]
@@ -141,7 +145,7 @@ class PhotoFace:
         head_box = (x0, y0, x1, y1)
         mask = self._head_mask(head_box, cx, face_cy, fh, float(pts[152, 1]), mouth.box[3])
         pivot = (float(pts[152, 0]) - x0, float(pts[152, 1]) + 0.15 * fh - y0)
-        return _Layout(size, base, (pad + border, pad + border), pad, head_box,
+        return _Layout(size, base, photo, {}, (pad + border, pad + border), pad, head_box,
                        np.ascontiguousarray(image[y0:y1, x0:x1]), mask, 1.0 - mask, pivot, HEAD_UNITS_PER_FACE * fh,
                        mouth, eyes, brows, OrderedDict(), {}, {})
 
@@ -204,7 +208,7 @@ class PhotoFace:
         if panel.w < 8 or panel.h < 8:
             return
         layout = self._layout(panel.size)
-        surface.blit(layout.base, (panel.x - layout.pad, panel.y - layout.pad))
+        self._blit_still(surface, layout, panel)
         buf = self.pose_pixels(layout, state)
         x0, y0, x1, y1 = layout.head_box
         tilt = max(-MAX_TILT_DEG, min(MAX_TILT_DEG, state.head_tilt_deg))
@@ -216,6 +220,25 @@ class PhotoFace:
         out = cv2.blendLinear(moved, buf, layout.mask, layout.inv_mask)
         img = pygame.image.frombuffer(out.tobytes(), (x1 - x0, y1 - y0), "RGB")
         surface.blit(img, (panel.x - layout.pad + layout.inner[0] + x0, panel.y - layout.pad + layout.inner[1] + y0))
+
+    @staticmethod
+    def _blit_still(surface: pygame.Surface, layout: _Layout, panel: pygame.Rect) -> None:
+        """The shadow strips and the framed photo (in the target's own pixel format: a plain copy)."""
+        pad = layout.pad
+        bw, bh = layout.base.get_size()
+        ox, oy = panel.x - pad, panel.y - pad
+        for area in ((0, 0, bw, pad), (0, bh - pad, bw, pad), (0, pad, pad, bh - 2 * pad),
+                     (bw - pad, pad, pad, bh - 2 * pad)):
+            surface.blit(layout.base, (ox + area[0], oy + area[1]), area)
+        key = (surface.get_bitsize(), surface.get_masks())
+        photo = layout.photo_by_format.get(key)
+        if photo is None:
+            photo = layout.photo
+            if not surface.get_flags() & pygame.SRCALPHA:
+                photo = pygame.Surface(layout.photo.get_size(), 0, surface)
+                photo.blit(layout.photo, (0, 0))
+            layout.photo_by_format[key] = photo
+        surface.blit(photo, panel.topleft)
 
     def pose_pixels(self, layout: _Layout, state: FaceState) -> np.ndarray:
         """The head region (before head motion) with the mouth, eyes and brows of `state` pasted in."""
