@@ -65,8 +65,9 @@ class _Layout:
     pad: int
     head_box: tuple[int, int, int, int]
     head_base: np.ndarray
-    mask: np.ndarray                  # float32 (h, w): 1 where the head moves
+    mask: np.ndarray                  # float32: 1 where the head moves, over `motion` only
     inv_mask: np.ndarray
+    motion: tuple[slice, slice]       # rows, columns of the head box where anything moves
     pivot: tuple[float, float]        # in head-box pixels
     unit_px: float                    # head height in pixels (FaceState offsets are fractions of it)
     mouth: MouthRig
@@ -132,7 +133,8 @@ class PhotoFace:
         photo.blit(pygame.image.frombuffer(np.ascontiguousarray(image).tobytes(), (iw, ih), "RGB"),
                    (border, border))
         fh = float(np.hypot(*(pts[152] - pts[10])))
-        mouth = MouthRig(image, pts)
+        # An enlarged photo is soft: the drawn mouth matches it rather than looking pasted on.
+        mouth = MouthRig(image, pts, softness_px=0.45 * max(0.0, min(sx, sy) - 1.0))
         eyes = [EyeRig(image, pts, 0), EyeRig(image, pts, 1)]
         brows = BrowRig(image, pts, eyes)
         cx = float(pts[[234, 454], 0].mean())
@@ -143,25 +145,28 @@ class PhotoFace:
         y0 = 0
         y1 = min(ih, max(b[3] for b in boxes))
         head_box = (x0, y0, x1, y1)
-        mask = self._head_mask(head_box, cx, face_cy, fh, float(pts[152, 1]), mouth.box[3])
+        mask = self._head_mask(head_box, cx, face_cy, fh)
+        rows = np.flatnonzero(mask.max(axis=1) > 0.004)
+        cols = np.flatnonzero(mask.max(axis=0) > 0.004)
+        motion = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)) \
+            if rows.size and cols.size else (slice(0, 1), slice(0, 1))
+        mask = np.ascontiguousarray(mask[motion])
         pivot = (float(pts[152, 0]) - x0, float(pts[152, 1]) + 0.15 * fh - y0)
         return _Layout(size, base, photo, {}, (pad + border, pad + border), pad, head_box,
-                       np.ascontiguousarray(image[y0:y1, x0:x1]), mask, 1.0 - mask, pivot, HEAD_UNITS_PER_FACE * fh,
+                       np.ascontiguousarray(image[y0:y1, x0:x1]), mask, 1.0 - mask, motion,
+                       (pivot[0] - motion[1].start, pivot[1] - motion[0].start), HEAD_UNITS_PER_FACE * fh,
                        mouth, eyes, brows, OrderedDict(), {}, {})
 
     @staticmethod
-    def _head_mask(box, cx: float, cy: float, fh: float, chin_y: float, neck_end: float) -> np.ndarray:
-        """1 over the head and hair, fading out down the neck and towards the box's edges."""
+    def _head_mask(box, cx: float, cy: float, fh: float) -> np.ndarray:
+        """1 over the head, hair and chin, fading out over the neck and towards the box's edges."""
         import cv2
 
         x0, y0, x1, y1 = box
         xs = np.arange(x0, x1, dtype=np.float32)[None, :]
         ys = np.arange(y0, y1, dtype=np.float32)[:, None]
-        ell = ((xs - cx) / (0.78 * fh)) ** 2 + ((ys - (cy - 0.12 * fh)) / (0.95 * fh)) ** 2
-        head = np.clip((1.0 - ell) / 0.25, 0.0, 1.0)
-        neck_w = np.clip(1.0 - np.abs(xs - cx) / (0.55 * fh), 0.0, 1.0)
-        down = np.clip((neck_end - ys) / max(1.0, neck_end - chin_y), 0.0, 1.0) * (ys > cy)
-        mask = np.maximum(head, np.minimum(neck_w * 2, 1.0) * down)
+        ell = ((xs - cx) / (0.74 * fh)) ** 2 + ((ys - (cy - 0.18 * fh)) / (0.86 * fh)) ** 2
+        mask = np.clip((1.0 - ell) / 0.22, 0.0, 1.0)
         # Zero at the box's border so the moved region always meets the still one.
         top = ys - y0 + (1e9 if y0 == 0 else 0.0)      # at the panel's top edge the hair may move
         edge = np.minimum(np.minimum(xs - x0, x1 - 1 - xs), np.minimum(top, y1 - 1 - ys))
@@ -215,10 +220,13 @@ class PhotoFace:
         m = cv2.getRotationMatrix2D(layout.pivot, tilt, 1.0)
         m[0, 2] += state.head_dx * layout.unit_px
         m[1, 2] += state.head_dy * layout.unit_px
-        moved = cv2.warpAffine(buf, m, (buf.shape[1], buf.shape[0]), flags=cv2.INTER_LINEAR,
+        # The head moves a few pixels; the mask fades the move out over the hair's edge and the neck.
+        # (A warp plus a blend costs less than a remap with per-pixel maps at this size.)
+        part = np.ascontiguousarray(buf[layout.motion])
+        moved = cv2.warpAffine(part, m, (part.shape[1], part.shape[0]), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE)
-        out = cv2.blendLinear(moved, buf, layout.mask, layout.inv_mask)
-        img = pygame.image.frombuffer(out.tobytes(), (x1 - x0, y1 - y0), "RGB")
+        buf[layout.motion] = cv2.blendLinear(moved, part, layout.mask, layout.inv_mask)
+        img = pygame.image.frombuffer(buf.tobytes(), (x1 - x0, y1 - y0), "RGB")
         surface.blit(img, (panel.x - layout.pad + layout.inner[0] + x0, panel.y - layout.pad + layout.inner[1] + y0))
 
     @staticmethod

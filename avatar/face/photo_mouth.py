@@ -40,8 +40,9 @@ def opening(shape: MouthShape, mouth_open: float) -> float:
 class MouthRig:
     """Lip curves and the lower-face box of one displayed portrait; `render` makes one pose's patch."""
 
-    def __init__(self, image: np.ndarray, points: np.ndarray) -> None:
+    def __init__(self, image: np.ndarray, points: np.ndarray, softness_px: float = 0.0) -> None:
         self.image = image
+        self.softness_px = softness_px      # the drawn mouth is blurred this much to match an enlarged photo
         p = points
         self.p = p
         self.fh = float(np.hypot(*(p[152] - p[10])))
@@ -66,7 +67,10 @@ class MouthRig:
         # Lighting of the photo, so drawn teeth and mouth are never brighter than its skin allows.
         cheek = image[int(p[205, 1]) - 2:int(p[205, 1]) + 3, int(p[205, 0]) - 2:int(p[205, 0]) + 3]
         lum = float(cheek.reshape(-1, 3).mean(axis=0) @ np.array([0.299, 0.587, 0.114])) if cheek.size else 170
-        self.light = float(np.clip(lum / 175.0, 0.55, 1.08))
+        self.light = float(np.clip(lum / 175.0, 0.55, 1.05))
+        # The photo's colour cast (warm or cool light), a little of which tints the drawn teeth.
+        mean = cheek.reshape(-1, 3).mean(axis=0) if cheek.size else np.array([1.0, 1.0, 1.0])
+        self.cast = np.clip((mean / max(1.0, float(mean.mean()))) ** 0.2, 0.9, 1.1).astype(np.float32)
         lip = image[int(p[14, 1]) + 1:int(p[17, 1]), int(p[14, 0]) - 2:int(p[14, 0]) + 3]
         self.lip_rgb = lip.reshape(-1, 3).mean(axis=0) if lip.size else np.array([150, 90, 90], np.float64)
 
@@ -159,7 +163,21 @@ class MouthRig:
 
     def _inner_mouth(self, patch: np.ndarray, shape: MouthShape, spec, f: float, u: np.ndarray,
                      l: np.ndarray, xn: np.ndarray, fh: float) -> None:
-        ys = self.ys
+        """Draw the opening, working only on the rows and columns around it."""
+        cols = np.flatnonzero((l - u > 0.0) | (np.abs(xn) < 1.05))
+        if cols.size == 0:
+            return
+        c0, c1 = int(cols[0]), int(cols[-1]) + 1
+        y_first = int(self.ys[0, 0])
+        r0 = max(0, int(math.floor(float(u[c0:c1].min()))) - 4 - y_first)
+        r1 = min(patch.shape[0], int(math.ceil(float(l[c0:c1].max()))) + 5 - y_first)
+        if r1 <= r0:
+            return
+        self._draw_opening(patch[r0:r1, c0:c1], self.ys[r0:r1], shape, spec, f, u[c0:c1], l[c0:c1],
+                           xn[c0:c1], fh)
+
+    def _draw_opening(self, patch: np.ndarray, ys: np.ndarray, shape: MouthShape, spec, f: float,
+                      u: np.ndarray, l: np.ndarray, xn: np.ndarray, fh: float) -> None:
         gap = np.maximum(l - u, 1e-3)[None, :]
         v = (ys - u[None, :]) / gap                          # 0 at the upper lip .. 1 at the lower
         depth_x = np.sqrt(np.clip(1.0 - xn ** 2, 0.0, 1.0))[None, :]
@@ -188,19 +206,22 @@ class MouthRig:
         within = 0.5 - np.abs(np.abs(k - np.floor(k)) - 0.5)  # 0 at boundaries, 0.5 mid-tooth
         scallop = 1.0 - 0.22 * (1.0 - np.sqrt(np.clip(within * 2, 0, 1)))[None, :]
         side = np.clip(1.0 - np.abs(xn) ** 2.2, 0.0, 1.0)[None, :]
-        ivory = np.array([238, 230, 214], np.float32) * light
+        ivory = np.array([232, 224, 206], np.float32) * light * self.cast
+        # Teeth fade into the dark of the cheeks towards the corners (no bright band from corner to corner).
+        reach = np.clip((0.86 - np.abs(xn)) / 0.2, 0, 1)[None, :]
         if upper_h > 0.5:
             edge_y = upper_h * scallop * (0.55 + 0.45 * side)
-            cover = np.clip(edge_y - py + 0.5, 0, 1) * (np.abs(xn) < 0.95)[None, :]
-            shade = (0.42 + 0.58 * side ** 0.7) * (0.78 + 0.22 * np.clip(py / max(1.0, 0.35 * upper_h), 0, 1))
+            cover = np.clip(edge_y - py + 0.5, 0, 1) * reach
+            shade = (0.3 + 0.7 * side ** 0.8) * (0.74 + 0.26 * np.clip(py / max(1.0, 0.35 * upper_h), 0, 1))
+            shade = shade * (1.0 - 0.1 * np.clip((py - 0.7 * edge_y) / max(1.0, 0.3 * upper_h), 0, 1))
             shade = shade * (1.0 - 0.22 * seam)
             tooth = ivory[None, None, :] * shade[..., None]
             colour = colour * (1 - cover[..., None]) + tooth * cover[..., None]
         if lower_h > 0.5:
             edge_y = lower_h * (0.5 + 0.5 * side) * (0.9 + 0.1 * scallop)
-            cover = np.clip(edge_y - qy + 0.5, 0, 1) * np.clip((0.7 - np.abs(xn)) * 8, 0, 1)[None, :]
-            shade = (0.4 + 0.45 * side ** 0.7) * (1.0 - 0.2 * seam)
-            tooth = ivory[None, None, :] * shade[..., None] * 0.9
+            cover = np.clip(edge_y - qy + 0.5, 0, 1) * np.clip((0.6 - np.abs(xn)) * 6, 0, 1)[None, :]
+            shade = (0.35 + 0.45 * side ** 0.7) * (1.0 - 0.2 * seam)
+            tooth = ivory[None, None, :] * shade[..., None] * 0.8
             colour = colour * (1 - cover[..., None]) + tooth * cover[..., None]
         if spec.tongue != "none" and float(gap.max()) > 0.012 * fh:
             pink = np.array([168, 82, 88], np.float32) * light
@@ -220,5 +241,11 @@ class MouthRig:
         rim = np.exp(-(np.minimum(np.abs(py), np.abs(qy)) / max(0.8, 0.004 * fh)) ** 2) * (1 - inside) * 0.14
         rim = rim * (np.abs(xn) < 1.0)[None, :]
         out = patch.astype(np.float32) * (1.0 - rim[..., None])
-        out = out * (1.0 - inside[..., None]) + colour * inside[..., None]
+        layer = colour * inside[..., None]
+        if self.softness_px > 0.2:
+            import cv2
+
+            inside = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), self.softness_px)
+            layer = cv2.GaussianBlur(layer.astype(np.float32), (0, 0), self.softness_px)
+        out = out * (1.0 - inside[..., None]) + layer
         patch[:] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
