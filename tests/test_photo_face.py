@@ -43,7 +43,7 @@ def _mouth_view(face, size=(1280, 720)):
 
     surface = pygame.Surface(size)
     rect = pygame.Rect((size[0] - round(size[1] * 1.1)) // 2, 0, round(size[1] * 1.1), size[1])
-    panel = panel_rect(rect, surface.get_rect())
+    panel = panel_rect(rect)
     layout = face._layout(panel.size)
     ox, oy = panel.x - layout.pad + layout.inner[0], panel.y - layout.pad + layout.inner[1]
     p = layout.mouth.p
@@ -99,7 +99,7 @@ def test_blink_closes_the_eyes_and_leaves_the_glasses(photos) -> None:
     open_, shut = draw(FaceState()), draw(FaceState(blink=1.0))
     size = (1280, 720)
     rect = pygame.Rect((size[0] - 792) // 2, 0, 792, 720)
-    panel = panel_rect(rect, pygame.Rect(0, 0, *size))
+    panel = panel_rect(rect)
     layout = face._layout(panel.size)
     ox, oy = panel.x - layout.pad + layout.inner[0], panel.y - layout.pad + layout.inner[1]
     eye = layout.eyes[0]
@@ -268,7 +268,7 @@ def test_in_a_recording_the_mouth_moves_with_the_voice_rests_in_pauses_and_close
     scene = Scene(size, replace(get_look("official"), face=str(recorded / "grace.jpg")))
     assert isinstance(scene.face, PhotoFace)
     rect = scene.avatar_rect(False)
-    panel = panel_rect(rect, pygame.Rect(0, 0, *size))
+    panel = panel_rect(rect)
     layout = scene.face._layout(panel.size)
     ox, oy = panel.x - layout.pad + layout.inner[0], panel.y - layout.pad + layout.inner[1]
     p = layout.mouth.p

@@ -35,21 +35,23 @@ _SMILE = {"neutral": 0.0, "smile": 1.0, "serious": -0.45, "surprised": 0.0}
 _BROW_EXPR = {"serious": -0.35}
 
 
-def panel_rect(rect: pygame.Rect, bounds: pygame.Rect) -> pygame.Rect:
-    """The portrait panel inside the visible part of the presenter's `rect`: ASPECT, centred, near the top."""
+def panel_rect(rect: pygame.Rect) -> pygame.Rect:
+    """The portrait panel in the presenter's `rect`: ASPECT, centred, near the top.
+
+    Its size depends on the rect's size only, so the portrait keeps its size when a slide moves it
+    aside; it stays clear of the slide area beside it (within 0.85 head units of the rect's middle)."""
     from avatar.face.procedural import head_unit_px
 
-    avail = rect.clip(bounds)
-    if avail.w < 8 or avail.h < 8:
-        return pygame.Rect(avail.x, avail.y, 0, 0)
-    h = 0.86 * avail.h
+    if rect.w < 8 or rect.h < 8:
+        return pygame.Rect(rect.x, rect.y, 0, 0)
+    h = 0.86 * rect.h
     w = ASPECT * h
-    max_w = min(0.92 * avail.w, 1.9 * head_unit_px(rect.size))
+    max_w = min(0.92 * rect.w, 1.7 * head_unit_px(rect.size))
     if w > max_w:
         w = max_w
         h = w / ASPECT
-    x = avail.centerx - w / 2
-    y = avail.y + min(0.05 * avail.h, (avail.h - h) / 2)
+    x = rect.centerx - w / 2
+    y = rect.y + min(0.05 * rect.h, (rect.h - h) / 2)
     return pygame.Rect(round(x), round(y), max(1, round(w)), max(1, round(h)))
 
 
@@ -90,14 +92,21 @@ class PhotoFace:
     # Building ---------------------------------------------------------------------------------------
 
     def prepare(self, size: tuple[int, int]) -> None:
-        """Build the panel for a presenter rect of `size` and the mouth patches speech uses most."""
-        panel = panel_rect(pygame.Rect(0, 0, *size), pygame.Rect(0, 0, *size))
+        """Build the panel for a presenter rect of `size` and every pose a neutral talk uses (under a
+        second at 1080p), so a live show never stalls on a new pose; expressions fill in as they come."""
+        panel = panel_rect(pygame.Rect(0, 0, *size))
         if panel.w < 8:
             return
         layout = self._layout(panel.size)
         for shape in MouthShape:
-            for level in (3, 6):
+            for level in range(OPEN_LEVELS + 1):
                 self._mouth_patch(layout, shape, level, 0)
+        for which in (0, 1):
+            for blink_q in range(BLINK_LEVELS + 1):
+                for gaze_q in range(-GAZE_LEVELS // 2, GAZE_LEVELS // 2 + 1):
+                    self._eye_patch(layout, which, blink_q, gaze_q)
+        for brow_q in range(BROW_LEVELS + 1):
+            self._brow_patch(layout, brow_q)
 
     def _layout(self, size: tuple[int, int]) -> _Layout:
         layout = self._layouts.get(size)
@@ -209,7 +218,7 @@ class PhotoFace:
         import cv2
 
         rect = pygame.Rect(rect)
-        panel = panel_rect(rect, surface.get_clip())
+        panel = panel_rect(rect)
         if panel.w < 8 or panel.h < 8:
             return
         layout = self._layout(panel.size)

@@ -62,7 +62,7 @@ def write_sheet(photo: Path, rig, out: Path, tile_h: int = 360) -> None:
     face = PhotoFace(photo, get_look("official"), rig=rig)
     size = (1280, 1080)
     rect = pygame.Rect(0, 0, *size)
-    panel = panel_rect(rect, rect)
+    panel = panel_rect(rect)
     frame = pygame.Surface(size)
     layout = None
     tiles = []

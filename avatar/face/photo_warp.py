@@ -11,16 +11,15 @@ def column_map(ys: np.ndarray, out_anchors: list[np.ndarray], src_anchors: list[
     `out_anchors[k]` and `src_anchors[k]` are (cols,) rows; anchors are ascending in both lists and the
     first and last are identity, so outside them nothing moves. Between anchors rows are spaced evenly.
     """
-    rows = ys.shape[0]
-    cols = out_anchors[0].shape[0]
-    out = np.broadcast_to(ys, (rows, cols)).astype(np.float32).copy()
-    for k in range(len(out_anchors) - 1):
-        a0, a1 = out_anchors[k][None, :], out_anchors[k + 1][None, :]
-        b0, b1 = src_anchors[k][None, :], src_anchors[k + 1][None, :]
-        span = np.maximum(a1 - a0, 1e-3)
-        inside = (ys >= a0) & (ys < a1)
-        t = (ys - a0) / span
-        out = np.where(inside, b0 + t * (b1 - b0), out)
+    y = ys[:, 0].astype(np.float64)
+    outs = np.stack([np.asarray(a, np.float64) for a in out_anchors])      # (anchors, cols)
+    srcs = np.stack([np.asarray(a, np.float64) for a in src_anchors])
+    far = 1e5
+    outs = np.concatenate([outs[:1] - far, outs, outs[-1:] + far])         # identity beyond the ends
+    srcs = np.concatenate([srcs[:1] - far, srcs, srcs[-1:] + far])
+    out = np.empty((y.shape[0], outs.shape[1]), np.float32)
+    for c in range(outs.shape[1]):          # one small interpolation per column beats full-array masks
+        out[:, c] = np.interp(y, outs[:, c], srcs[:, c])
     return out
 
 
