@@ -68,7 +68,7 @@ class _Layout:
     head_box: tuple[int, int, int, int]
     head_base: np.ndarray
     mask: np.ndarray                  # float32: 1 where the head moves, over `motion` only
-    inv_mask: np.ndarray
+    tiles: list                       # (rows, cols, weights, 1 - weights) or (rows, cols) where the mask is 1
     motion: tuple[slice, slice]       # rows, columns of the head box where anything moves
     pivot: tuple[float, float]        # in head-box pixels
     unit_px: float                    # head height in pixels (FaceState offsets are fractions of it)
@@ -162,7 +162,7 @@ class PhotoFace:
         mask = np.ascontiguousarray(mask[motion])
         pivot = (float(pts[152, 0]) - x0, float(pts[152, 1]) + 0.15 * fh - y0)
         return _Layout(size, base, photo, {}, (pad + border, pad + border), pad, head_box,
-                       np.ascontiguousarray(image[y0:y1, x0:x1]), mask, 1.0 - mask, motion,
+                       np.ascontiguousarray(image[y0:y1, x0:x1]), mask, _tiles(mask), motion,
                        (pivot[0] - motion[1].start, pivot[1] - motion[0].start), HEAD_UNITS_PER_FACE * fh,
                        mouth, eyes, brows, OrderedDict(), {}, {})
 
@@ -234,7 +234,13 @@ class PhotoFace:
         part = np.ascontiguousarray(buf[layout.motion])
         moved = cv2.warpAffine(part, m, (part.shape[1], part.shape[0]), flags=cv2.INTER_LINEAR,
                                borderMode=cv2.BORDER_REPLICATE)
-        buf[layout.motion] = cv2.blendLinear(moved, part, layout.mask, layout.inv_mask)
+        for tile in layout.tiles:          # blend only where the mask fades; copy where it is 1
+            if len(tile) == 2:
+                part[tile] = moved[tile]
+            else:
+                rows, cols, w, inv = tile
+                part[rows, cols] = cv2.blendLinear(moved[rows, cols], part[rows, cols], w, inv)
+        buf[layout.motion] = part
         img = pygame.image.frombuffer(buf.tobytes(), (x1 - x0, y1 - y0), "RGB")
         surface.blit(img, (panel.x - layout.pad + layout.inner[0] + x0, panel.y - layout.pad + layout.inner[1] + y0))
 
@@ -274,6 +280,24 @@ class PhotoFace:
             _paste(buf, self._eye_patch(layout, which, blink_q, gaze_q), layout.eyes[which].box, x0, y0)
         _paste(buf, self._mouth_patch(layout, state.mouth_shape, level, smile_q), layout.mouth.box, x0, y0)
         return buf
+
+
+def _tiles(mask: np.ndarray, step: int = 48) -> list:
+    """The mask cut into tiles: skip those at 0, copy those at 1, blend the rest (the ellipse's rim)."""
+    tiles: list = []
+    h, w = mask.shape
+    for y in range(0, h, step):
+        for x in range(0, w, step):
+            rows, cols = slice(y, min(h, y + step)), slice(x, min(w, x + step))
+            m = mask[rows, cols]
+            if float(m.max()) < 0.002:
+                continue
+            if float(m.min()) > 0.998:
+                tiles.append((rows, cols))
+            else:
+                m = np.ascontiguousarray(m)
+                tiles.append((rows, cols, m, np.ascontiguousarray(1.0 - m)))
+    return tiles
 
 
 def _paste(buf: np.ndarray, patch: np.ndarray, box: tuple[int, int, int, int], x0: int, y0: int) -> None:
