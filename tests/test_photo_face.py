@@ -299,3 +299,36 @@ def test_in_a_recording_the_mouth_moves_with_the_voice_rests_in_pauses_and_close
     in_pause = diffs[int(t0 * 25):int(t1 * 25)].mean()
     talking = [diffs[int(c["start"] * 25):int(c["end"] * 25) + 1].mean() for c in opened]
     assert max(talking) > 2 * in_pause + 0.5
+
+
+def test_a_bad_face_stops_a_recording_before_any_work(photos, tmp_path) -> None:
+    (tmp_path / "talk.md").write_text("Hello there.\n", "utf-8")
+    (tmp_path / "notes.jpg").write_text("not a photo")
+    proc = run("record", str(tmp_path / "talk.md"), "--face", str(tmp_path / "notes.jpg"),
+               "-o", str(tmp_path / "talk.mp4"), "--quiet")
+    assert_usage_error(proc, "not an image")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.jpg", "talk.md"]
+    (tmp_path / "talk.md").write_text('+++\nface = "missing.jpg"\n+++\nHello there.\n', "utf-8")
+    proc = run("record", str(tmp_path / "talk.md"), "-o", str(tmp_path / "talk.mp4"), "--quiet")
+    assert_usage_error(proc, "face 'missing.jpg' not found")
+
+
+def test_the_config_face_is_relative_to_the_config_file(photos, tmp_path) -> None:
+    from avatar.config import load_config
+
+    (tmp_path / "avatar.toml").write_text('[look]\nface = "grace.jpg"\n', "utf-8")
+    config = load_config(tmp_path / "avatar.toml")
+    for command in ("play", "record", "say", "kiosk"):
+        assert Path(config.defaults_for(command)["face"]) == tmp_path / "grace.jpg"
+
+
+def test_the_kiosk_takes_a_face(photos) -> None:
+    import argparse
+
+    from avatar.kiosk.app import options_from_args
+    from avatar.kiosk.command import add_arguments
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    args = parser.parse_args(["--face", str(photos["grace"]), "--windowed"])
+    assert options_from_args(args).face == str(photos["grace"].resolve())
