@@ -332,3 +332,12 @@ def test_the_kiosk_takes_a_face(photos) -> None:
     add_arguments(parser)
     args = parser.parse_args(["--face", str(photos["grace"]), "--windowed"])
     assert options_from_args(args).face == str(photos["grace"].resolve())
+
+
+def test_a_huge_photo_is_read_scaled_down(photos, tmp_path) -> None:
+    from avatar.face.photo_image import MAX_SIDE_PX, load_photo
+
+    big = Image.open(photos["grace"]).resize((4096, 4800))
+    big.save(tmp_path / "big.jpg", quality=80)
+    photo = load_photo(tmp_path / "big.jpg")
+    assert max(photo.rgb.shape[:2]) <= MAX_SIDE_PX and photo.original_size == (4096, 4800)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from avatar.errors import UsageError
@@ -9,6 +10,7 @@ from avatar.face.base import Face
 from avatar.face.look import Look
 
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".tif", ".tiff")
+log = logging.getLogger("avatar")
 INSTALL_HINT = "the photo presenter needs its extra: pip install 'avatar[photo]'"
 
 
@@ -35,10 +37,17 @@ def make_face(spec: str | Path | None, look: Look, base_dir: Path | None = None)
 
         return ProceduralFace(look)
     if path.is_dir():
-        from avatar.face.sprites import SpriteFace
-
-        return SpriteFace(path, look)
+        return _sprite_face_class()(path, look)
     return load_photo_face(path, look)
+
+
+def _sprite_face_class():
+    try:
+        from avatar.face.sprites import SpriteFace
+    except ImportError:
+        raise UsageError("this version of avatar cannot read a folder of mouth images; give a portrait "
+                         "photo (JPEG/PNG) as the face") from None
+    return SpriteFace
 
 
 def load_photo_face(path: Path, look: Look) -> Face:
@@ -67,11 +76,18 @@ def check_face(spec: str | None, base_dir: Path | str | None = None) -> str | No
     path = resolve_face_path(spec, base_dir)
     if path is None:
         return None
-    if path.is_file():
+    if path.is_dir():
+        from avatar.face.look import get_look
+
+        _sprite_face_class()(path, get_look("official"))   # a folder with nothing usable fails now
+    else:
         require_photo_extra()
         from avatar.face.photo_rig import load_rig
 
-        load_rig(path)   # builds and caches the rig; raises a one-line UsageError for a bad photo
+        rig = load_rig(path)   # builds and caches the rig; raises a one-line UsageError for a bad photo
+        for note in rig.notes:
+            if "faces found" in note:
+                log.warning("%s: %s", path.name, note)
     return str(path.resolve())
 
 
