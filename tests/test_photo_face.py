@@ -341,3 +341,25 @@ def test_a_huge_photo_is_read_scaled_down(photos, tmp_path) -> None:
     big.save(tmp_path / "big.jpg", quality=80)
     photo = load_photo(tmp_path / "big.jpg")
     assert max(photo.rgb.shape[:2]) <= MAX_SIDE_PX and photo.original_size == (4096, 4800)
+
+
+def _border_diff(patch: np.ndarray, src: np.ndarray) -> int:
+    p, s = patch.astype(int), src.astype(int)
+    return int(max(np.abs(p[0] - s[0]).max(), np.abs(p[-1] - s[-1]).max(),
+                   np.abs(p[:, 0] - s[:, 0]).max(), np.abs(p[:, -1] - s[:, -1]).max()))
+
+
+def test_every_pose_meets_the_photo_without_a_seam(photos) -> None:
+    """Each pasted patch (lower face, eyes, brows) equals the photo along its border for every pose."""
+    from avatar.face.photo import PhotoFace
+
+    for name in ("grace", "astronaut"):
+        layout = PhotoFace(photos[name], get_look("official"))._layout((490, 612))
+        for shape in MouthShape:
+            for smile in (0.0, 1.0, -0.5):
+                assert _border_diff(layout.mouth.render(shape, 1.0, smile), layout.mouth.src) <= 4, (name, shape)
+        for eye in layout.eyes:
+            for blink in (0.0, 0.5, 1.0):
+                assert _border_diff(eye.render(blink, 0.5), eye.src) <= 4, (name, blink)
+        for raise_ in (-0.5, 1.0):
+            assert _border_diff(layout.brows.render(raise_), layout.brows.src) <= 4, (name, raise_)

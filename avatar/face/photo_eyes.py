@@ -130,10 +130,12 @@ class BrowRig:
     def render(self, raise_: float) -> np.ndarray:
         import cv2
 
-        d = raise_ * BROW_LIFT * self.fh * self.weight
-        top = np.full_like(self.xs, float(self.box[1]) - 1)
-        bottom = np.full_like(self.xs, float(self.box[3]) + 1)
-        brow = np.clip(self.brow_y, top + 2 + np.abs(d), bottom - 3 - 2 * np.abs(d))
+        first, last = float(self.box[1]), float(self.box[3] - 1)
+        reach = max(0.0, (last - first) / 6)           # a short forehead moves its brows less
+        d = np.clip(raise_ * BROW_LIFT * self.fh, -reach, reach) * self.weight
+        top = np.full_like(self.xs, first)
+        bottom = np.full_like(self.xs, last)
+        brow = np.clip(self.brow_y, top + np.abs(d) + 1, np.maximum(top + np.abs(d) + 1, bottom - np.abs(d) - 1))
         map_y = column_map(self.ys, [top, brow - d, bottom], [top, brow, bottom])
         map_x = np.broadcast_to(self.xs[None, :], map_y.shape)
         return cv2.remap(self.src, (map_x - self.box[0]).astype(np.float32),

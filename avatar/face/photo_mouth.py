@@ -138,7 +138,11 @@ class MouthRig:
             src_anchors[k] = np.maximum(src_anchors[k], src_anchors[k - 1] + 1e-3)
         map_y = column_map(ys, out_anchors, src_anchors)
         del u_out
-        wy = np.exp(-0.5 * ((ys - (u0 + l0)[None, :] / 2) / (0.45 * self.hw * 2)) ** 2)
+        mid_y = (u0 + l0)[None, :] / 2
+        wy = np.exp(-0.5 * ((ys - mid_y) / (0.45 * self.hw * 2)) ** 2)
+        # ...and nothing at the patch's top (under the nose) or bottom (the neck), so it meets the photo.
+        wy = wy * smoothstep((ys - self.nose_y) / np.maximum(1.0, mid_y - self.nose_y)) \
+            * smoothstep((bottom[None, :] - ys) / np.maximum(1.0, bottom[None, :] - mid_y))
         map_x = self.cx + (xs[None, :] - self.cx) / (1.0 + (s - 1.0) * wx[None, :] * wy)
         x0, y0 = self.box[0], self.box[1]
         patch = cv2.remap(self.src, (map_x - x0).astype(np.float32), (map_y - y0).astype(np.float32),
