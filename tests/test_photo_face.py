@@ -173,6 +173,7 @@ def test_avatar_face_reports_and_writes_a_preview_sheet(photos, tmp_path) -> Non
      "no face found"),
     (lambda d: _resized(d, (150, 176)), "at least 96 px"),
     (lambda d: _converted(d, "GIF", "grace.gif"), "use JPEG, PNG"),
+    (lambda d: _turned(d), "turned to the side"),
 ])
 def test_bad_photos_fail_with_one_line_and_write_nothing(photos, tmp_path, make, needle) -> None:
     global _SOURCE
@@ -199,6 +200,18 @@ def _save(arr: np.ndarray, path: Path) -> Path:
 def _resized(d: Path, size: tuple[int, int]) -> Path:
     Image.open(_SOURCE).resize(size).save(d / "small.jpg")
     return d / "small.jpg"
+
+
+def _turned(d: Path) -> Path:
+    """Grace Hopper's face squeezed right of the nose and stretched left of it, as a head turned away."""
+    img = np.asarray(Image.open(_SOURCE).convert("RGB"))
+    h, w = img.shape[:2]
+    nose, left_w = 266, 266 * 1.48
+    xs = np.arange(w, dtype=np.float64)
+    src = np.where(xs < left_w, xs / left_w * nose, nose + (xs - left_w) / (w - left_w) * (w - nose))
+    cols = np.clip(np.round(src).astype(int), 0, w - 1)
+    Image.fromarray(np.ascontiguousarray(img[:, cols])).save(d / "turned.jpg")
+    return d / "turned.jpg"
 
 
 def _converted(d: Path, fmt: str, name: str) -> Path:
