@@ -124,7 +124,7 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
     from avatar.build import BuildOptions, build_audio_timeline, build_script_timeline, \
         start_script_timeline
     from avatar.face.look import get_look
-    from avatar.face.select import with_face
+    from avatar.face.select import look_chosen, with_face
     from avatar.script import load_script
     from avatar.show import LIVE_TITLE_FADE_S, LIVE_TITLE_HOLD_S, TITLE_FADE_S, TITLE_HOLD_S, Show, \
         ShowOptions
@@ -147,7 +147,8 @@ def _load_show(args: argparse.Namespace, *, background: bool, live: bool = True,
         script = load_script(args.script)
         look_obj = with_background(get_look(args.look or script.meta.look or "official"),
                                    script.meta.background, script.base_dir, script.path)
-        look_obj = with_face(look_obj, getattr(args, "face", None), script.meta.face, script.base_dir)
+        look_obj = with_face(look_obj, getattr(args, "face", None), script.meta.face, script.base_dir,
+                             drawn=look_chosen(args))
         voice = _voice(args, script.meta.voice, script.meta.rate_wpm, script.meta.language)
         if hasattr(voice.engine, "start"):
             voice.engine.start()  # the engine process starts while we open the window

@@ -376,3 +376,18 @@ def test_every_pose_meets_the_photo_without_a_seam(photos) -> None:
                 assert _border_diff(eye.render(blink, 0.5), eye.src) <= 4, (name, blink)
         for raise_ in (-0.5, 1.0):
             assert _border_diff(layout.brows.render(raise_), layout.brows.src) <= 4, (name, raise_)
+
+
+def test_look_on_the_command_line_keeps_the_drawn_presenter(photos, tmp_path) -> None:
+    """A script with `face = ...` gives the photo; `--look host` picks the drawn presenter instead."""
+    import argparse
+
+    from avatar.config import Config
+    from avatar.face.select import look_chosen, with_face
+
+    look = get_look("host")
+    assert with_face(look, None, photos["grace"].name, photos["folder"]).face == str(photos["grace"].resolve())
+    assert with_face(look, None, photos["grace"].name, photos["folder"], drawn=True).face is None
+    cfg = Config(values={"look": {"name": "host"}})
+    assert not look_chosen(argparse.Namespace(look="host", app_config=cfg)), "the config's look is a default"
+    assert look_chosen(argparse.Namespace(look="presenter", app_config=cfg))

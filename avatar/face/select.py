@@ -91,14 +91,23 @@ def check_face(spec: str | None, base_dir: Path | str | None = None) -> str | No
     return str(path.resolve())
 
 
+def look_chosen(args) -> bool:
+    """True when --look was given on the command line (not only as the config file's default)."""
+    look = getattr(args, "look", None)
+    config = getattr(args, "app_config", None)
+    default = config.get("look", "name") if config is not None and hasattr(config, "get") else None
+    return bool(look) and look != default
+
+
 def with_face(look: Look, cli_face: str | Path | None, script_face: str = "",
-              script_dir: Path | str | None = None) -> Look:
-    """The look with its face: --face (relative to the working folder) wins over the script's `face`
-    (relative to the script). A bad photo fails here, before any speech is synthesised."""
+              script_dir: Path | str | None = None, *, drawn: bool = False) -> Look:
+    """The look with its face: --face (or the config's face) wins over the script's `face` (relative to
+    the script); `drawn` (--look given) keeps the drawn presenter instead of the script's face.
+    A bad photo fails here, before any speech is synthesised."""
     from dataclasses import replace
 
     if cli_face:
         return replace(look, face=check_face(str(cli_face)))
-    if script_face:
+    if script_face and not drawn:
         return replace(look, face=check_face(script_face, script_dir))
     return look

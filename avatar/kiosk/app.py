@@ -476,16 +476,16 @@ class KioskApp:
 def options_from_args(args: argparse.Namespace) -> KioskOptions:
     """The window options of `avatar kiosk`, with the script's look when --look is not given."""
     from avatar.errors import UsageError
+    from avatar.face.select import check_face, look_chosen
     from avatar.script import load_script
-
-    from avatar.face.select import check_face
 
     look = getattr(args, "look", None)
     script = load_script(args.script or DEFAULT_SCRIPT) if not look or not getattr(args, "face", None) else None
     if not look:
         look = script.meta.look or "official"
-    face = check_face(str(args.face)) if getattr(args, "face", None) else \
-        check_face(script.meta.face or None, script.base_dir) if script is not None else None
+    face = check_face(str(args.face)) if getattr(args, "face", None) else None
+    if face is None and script is not None and not look_chosen(args):
+        face = check_face(script.meta.face or None, script.base_dir)
     w, h = parse_window_size(getattr(args, "size", "1280x720"))
     if not 5 <= args.fps <= 120:
         raise UsageError(f"--fps {args.fps} is out of range; use 5 to 120")
