@@ -85,7 +85,7 @@ class MouthRig:
         s *= 1.0 + 0.05 * max(0.0, smile)
         xs = self.xs
         # Where each output column samples at the lip line (the mouth narrows or widens about its middle).
-        wx = np.exp(-0.5 * ((xs - cx) / (1.45 * hw)) ** 4)
+        wx = np.exp(-0.5 * ((xs - cx) / (1.25 * hw)) ** 4)
         src_x_line = cx + (xs - cx) / (1.0 + (s - 1.0) * wx)
         u0 = curve(self.p[INNER_UPPER], src_x_line)
         l0 = curve(self.p[INNER_LOWER], src_x_line)
@@ -139,7 +139,7 @@ class MouthRig:
         map_y = column_map(ys, out_anchors, src_anchors)
         del u_out
         mid_y = (u0 + l0)[None, :] / 2
-        wy = np.exp(-0.5 * ((ys - mid_y) / (0.45 * self.hw * 2)) ** 2)
+        wy = np.exp(-0.5 * ((ys - mid_y) / (0.6 * self.hw)) ** 2)
         # ...and nothing at the patch's top (under the nose) or bottom (the neck), so it meets the photo.
         wy = wy * smoothstep((ys - self.nose_y) / np.maximum(1.0, mid_y - self.nose_y)) \
             * smoothstep((bottom[None, :] - ys) / np.maximum(1.0, bottom[None, :] - mid_y))
