@@ -78,6 +78,9 @@ class _Layout:
     mouth_patches: "OrderedDict[tuple, np.ndarray]"
     eye_patches: dict
     brow_patches: dict
+    work: np.ndarray | None = None     # per-frame buffers, reused so a frame allocates nothing big
+    part: np.ndarray | None = None
+    moved: np.ndarray | None = None
 
 
 class PhotoFace:
@@ -231,9 +234,13 @@ class PhotoFace:
         m[1, 2] += state.head_dy * layout.unit_px
         # The head moves a few pixels; the mask fades the move out over the hair's edge and the neck.
         # (A warp plus a blend costs less than a remap with per-pixel maps at this size.)
-        part = np.ascontiguousarray(buf[layout.motion])
-        moved = cv2.warpAffine(part, m, (part.shape[1], part.shape[0]), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE)
+        if layout.part is None:
+            layout.part = np.ascontiguousarray(buf[layout.motion])
+            layout.moved = np.empty_like(layout.part)
+        part, moved = layout.part, layout.moved
+        np.copyto(part, buf[layout.motion])
+        cv2.warpAffine(part, m, (part.shape[1], part.shape[0]), dst=moved, flags=cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_REPLICATE)
         for tile in layout.tiles:          # blend only where the mask fades; copy where it is 1
             if len(tile) == 2:
                 part[tile] = moved[tile]
@@ -241,7 +248,7 @@ class PhotoFace:
                 rows, cols, w, inv = tile
                 part[rows, cols] = cv2.blendLinear(moved[rows, cols], part[rows, cols], w, inv)
         buf[layout.motion] = part
-        img = pygame.image.frombuffer(buf.tobytes(), (x1 - x0, y1 - y0), "RGB")
+        img = pygame.image.frombuffer(buf, (x1 - x0, y1 - y0), "RGB")
         surface.blit(img, (panel.x - layout.pad + layout.inner[0] + x0, panel.y - layout.pad + layout.inner[1] + y0))
 
     @staticmethod
@@ -264,7 +271,9 @@ class PhotoFace:
         surface.blit(photo, panel.topleft)
 
     def pose_pixels(self, layout: _Layout, state: FaceState) -> np.ndarray:
-        """The head region (before head motion) with the mouth, eyes and brows of `state` pasted in."""
+        """The head region (before head motion) with the mouth, eyes and brows of `state` pasted in.
+
+        The array is the layout's own work buffer: the next call overwrites it."""
         amount = min(1.0, max(0.0, state.expression_amount))
         smile = _SMILE.get(state.expression, 0.0) * amount
         smile_q = round(smile / SMILE_STEP)
@@ -274,7 +283,10 @@ class PhotoFace:
         blink_q = round(min(1.0, max(0.0, state.blink)) * BLINK_LEVELS)
         gaze_q = round(max(-1.0, min(1.0, state.gaze_x)) * GAZE_LEVELS)
         x0, y0 = layout.head_box[0], layout.head_box[1]
-        buf = layout.head_base.copy()
+        if layout.work is None:
+            layout.work = np.empty_like(layout.head_base)
+        buf = layout.work
+        np.copyto(buf, layout.head_base)
         _paste(buf, self._brow_patch(layout, brow_q), layout.brows.box, x0, y0)
         for which in (0, 1):
             _paste(buf, self._eye_patch(layout, which, blink_q, gaze_q), layout.eyes[which].box, x0, y0)
