@@ -49,6 +49,7 @@ def _add_show_args(p: argparse.ArgumentParser, script_required: bool = False) ->
     p.add_argument("--transcript", "--text", dest="transcript", metavar="FILE",
                    help="with --audio: a text file of what is said; the mouth and captions follow its words")
     p.add_argument("--look", help="avatar look (official, presenter, host); default from the script")
+    p.add_argument("--face", metavar="PATH", help="a portrait photo (or a folder of mouth images) to present")
     p.add_argument("--no-captions", action="store_true", help="do not show captions")
     p.add_argument("--title", help="title shown at the start (default: the script's title)")
     p.add_argument("--speaker", help="name in the lower third (default: the script's speaker)")
@@ -65,6 +66,7 @@ def _add_pronounce_arg(p: argparse.ArgumentParser) -> None:
 
 def _request(args: argparse.Namespace, **given: object) -> ShowRequest:
     """The show the options ask for (see `avatar.load`)."""
+    from avatar.face.select import look_chosen
     from avatar.load import ShowRequest
 
     fields = dict(script=getattr(args, "script", None), audio=getattr(args, "audio", None),
@@ -72,7 +74,8 @@ def _request(args: argparse.Namespace, **given: object) -> ShowRequest:
                   voice=args.voice, rate_wpm=args.rate, engine=args.engine, use_cache=not args.no_cache,
                   captions=not getattr(args, "no_captions", False), title=getattr(args, "title", None),
                   speaker=getattr(args, "speaker", None), role=getattr(args, "role", None),
-                  pronounce=getattr(args, "pronounce", None))
+                  pronounce=getattr(args, "pronounce", None), face=getattr(args, "face", None),
+                  drawn=look_chosen(args))
     fields.update(given)
     return ShowRequest(**fields)  # type: ignore[arg-type]
 
@@ -175,6 +178,12 @@ def cmd_record(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_face(args: argparse.Namespace) -> int:
+    from avatar.face.photo_cli import run
+
+    return run(args)
+
+
 def cmd_voices(args: argparse.Namespace) -> int:
     from avatar.tts.listing import print_voices
 
@@ -233,6 +242,7 @@ def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser("say", help="speak one line with the avatar")
     p.add_argument("text", nargs="+", help="what to say")
     p.add_argument("--look", help="avatar look")
+    p.add_argument("--face", metavar="PATH", help="a portrait photo (or a folder of mouth images) to present")
     p.add_argument("--fullscreen", action="store_true")
     p.add_argument("--size", default="1280x720")
     p.add_argument("--fps", type=int, default=60)
@@ -276,6 +286,12 @@ def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_record)
+
+    p = sub.add_parser("face", help="check a portrait photo and write a preview sheet of its mouth shapes")
+    p.add_argument("photo", help="a portrait photo (JPEG, PNG, WebP, BMP or TIFF)")
+    p.add_argument("-o", "--output", metavar="FILE.png", help="preview sheet (default: PHOTO.preview.png)")
+    p.add_argument("--overwrite", action="store_true", help="replace an existing preview sheet")
+    p.set_defaults(func=cmd_face)
 
     p = sub.add_parser("kiosk", help="answer visitors' questions live (full screen or --headless)")
     kiosk_arguments(p)

@@ -5,7 +5,7 @@ then the user's config folder (~/.config/avatar/config.toml, %APPDATA%\\avatar\\
 Values become the defaults of the command-line options; options given on the command line win.
 
     [voice]   engine = "pyttsx3"   voice = "en-gb"   rate = 165   pronounce = "names.toml"
-    [look]    name = "official"
+    [look]    name = "official"   face = "portrait.jpg" (a photo or a mouth-sprite folder)
     [show]    captions = true   size = "1280x720"   fps = 60
     [record]  size = "1920x1080"   fps = 30   crf = 23   preset = "auto"   burn_captions = false
     [kiosk]   model = "..."   base_url = "http://127.0.0.1:11434/v1"   api_key = "..."
@@ -33,7 +33,8 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], dict[str, str]]]] = {
         "rate": ((int,), {c: "rate" for c in ("play", "say", "record", "lipsync", "kiosk")}),
         "pronounce": ((str,), {c: "pronounce" for c in ("play", "say", "record", "kiosk")}),
     },
-    "look": {"name": ((str,), {c: "look" for c in ("play", "say", "record", "kiosk")})},
+    "look": {"name": ((str,), {c: "look" for c in ("play", "say", "record", "kiosk")}),
+             "face": ((str,), {c: "face" for c in ("play", "say", "record", "kiosk")})},
     "show": {
         "captions": ((bool,), {}),  # mapped by hand: captions = false -> --no-captions
         "size": ((str,), {"play": "size", "say": "size"}),
@@ -79,7 +80,7 @@ class Config:
             for key, (_types, dests) in keys.items():
                 if key in self.values.get(section, {}) and command in dests:
                     value = self.values[section][key]
-                    if dests[command] in ("script", "knowledge", "pronounce") and self.path:
+                    if dests[command] in ("script", "knowledge", "pronounce", "face") and self.path:
                         value = Path(self.path).parent / value  # relative to the config file
                     out[dests[command]] = value
         if self.get("show", "captions") is False and command in ("play", "say", "record", "kiosk"):

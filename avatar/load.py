@@ -14,6 +14,7 @@ from pathlib import Path
 from avatar.audio import VOICE_RATE_HZ
 from avatar.errors import UsageError
 from avatar.face.look import Look, get_look, with_background
+from avatar.face.select import with_face
 from avatar.show import LIVE_TITLE_FADE_S, LIVE_TITLE_HOLD_S, TITLE_FADE_S, TITLE_HOLD_S, Show, ShowOptions
 from avatar.timeline import Timeline
 from avatar.tts import Voice, get_engine
@@ -40,6 +41,8 @@ class ShowRequest:
     speaker: str | None = None
     role: str | None = None
     pronounce: str | None = None       # a pronunciation list under the script's own (avatar/pronounce.py)
+    face: str | None = None            # a portrait photo or mouth-sprite folder (wins over the script's)
+    drawn: bool = False                # --look was given: the drawn presenter, not the script's face
 
     def check(self) -> None:
         """A UsageError for a request that names no speech, or two."""
@@ -100,7 +103,7 @@ def load_show(request: ShowRequest, *, live: bool = True, background: bool = Fal
 def _recorded(request: ShowRequest) -> tuple[Timeline, Look]:
     from avatar.build import build_audio_timeline
 
-    look = get_look(request.look or "official")  # checked before the slow part
+    look = with_face(get_look(request.look or "official"), request.face)  # checked before the slow part
     voice = make_voice(request) if request.transcript else None
     tl = build_audio_timeline(request.audio or "", transcript=request.transcript, voice=voice,
                               title=request.title or "", speaker=request.speaker or "", role=request.role or "")
@@ -121,6 +124,7 @@ def _scripted(request: ShowRequest, *, live: bool, background: bool,
     meta = script.meta
     look = with_background(get_look(request.look or meta.look or "official"), meta.background,
                            script.base_dir, script.path)
+    look = with_face(look, request.face, meta.face, script.base_dir, drawn=request.drawn)
     from avatar.language import script_language
 
     voice = make_voice(request, script_voice=meta.voice, script_rate_wpm=meta.rate_wpm,

@@ -11,7 +11,9 @@ import pygame
 
 from avatar.errors import ConfigError
 from avatar.face.look import Look
-from avatar.face.procedural import ProceduralFace, eye_line_px, head_unit_px
+from avatar.face.base import Face
+from avatar.face.procedural import eye_line_px, head_unit_px
+from avatar.face.select import make_face
 from avatar.face.raster import blur, mix, shade
 from avatar.fonts import FontBook
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
@@ -100,14 +102,14 @@ class Scene:
     """
 
     def __init__(self, size: tuple[int, int], look: Look, *, show_captions: bool = True,
-                 fonts: FontBook | None = None) -> None:
+                 fonts: FontBook | None = None, face: Face | None = None) -> None:
         w, h = int(size[0]), int(size[1])
         if w < 64 or h < 64:
             raise ConfigError(f"frame size {w}x{h} is too small; use at least 64x64 (e.g. 1280x720)")
         self.size = (w, h)
         self.look = look
         self.show_captions = show_captions
-        self.face = ProceduralFace(look)
+        self.face = face if face is not None else make_face(look.face, look)   # drawn, photo or sprites
         self.fonts = fonts or FontBook()
         self.unit = min(w, h)                  # text and margins scale with the short side
         self.landscape = w >= h

@@ -37,7 +37,7 @@ MAX_SENTENCE_CHARS = 600
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tga")
 _FRONT_KEYS: dict[str, type | tuple[type, ...]] = {
     "title": str, "speaker": str, "role": str, "voice": str, "rate": int, "language": str,
-    "look": str, "background": str, "translation": str, "pronounce": dict,
+    "look": str, "background": str, "face": str, "translation": str, "pronounce": dict,
 }
 
 
@@ -51,6 +51,7 @@ class ScriptMeta:
     language: str = "en"
     look: str = ""
     background: str = ""
+    face: str = ""          # portrait photo or mouth-sprite folder, relative to the script
     pronounce: Lexicon = NO_LEXICON  # what is said for written forms (captions keep the written)
     translation: str = ""  # a parallel file with the speech in another language (avatar.bilingual)
 

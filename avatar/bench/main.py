@@ -26,6 +26,7 @@ SECTIONS: dict[str, str] = {
     "draw": "avatar.bench.draw",
     "sprites": "avatar.bench.sprites",
     "cjk": "avatar.bench.cjk",
+    "photo": "avatar.bench.photo",
     "drift": "avatar.bench.drift",
     "launch": "avatar.bench.launch",
     "kiosk": "avatar.bench.kiosk",

@@ -31,6 +31,7 @@ class Look:
     tie_stripe: Color | None = None    # thin diagonal stripes on the tie
     pocket_square: bool = False
     hair_grey: float = 0.0             # 0..1 grey at the temples (age)
+    face: str | None = None            # a portrait photo or a folder of mouth sprites instead of the drawn face
 
     def __post_init__(self) -> None:
         if self.hair_style not in HAIR_STYLES:

@@ -50,6 +50,7 @@ class KioskOptions:
     fullscreen: bool = True
     fps: int = 30
     look: str = "official"
+    face: str | None = None           # a portrait photo or mouth-sprite folder instead of the drawn face
     quit_key: str = "ctrl+shift+q"
     fullscreen_key: str = "ctrl+shift+f"
     attract_after_s: float | None = 20.0
@@ -412,7 +413,9 @@ class KioskApp:
         from avatar.face.look import get_look
         from avatar.scene import Scene
 
-        return Scene(size, get_look(self.options.look))
+        from dataclasses import replace
+
+        return Scene(size, replace(get_look(self.options.look), face=self.options.face))
 
     # --- window and shutdown ----------------------------------------------------------------------------
     def _open_window(self) -> Any:

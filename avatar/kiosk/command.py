@@ -84,6 +84,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="window size with --windowed (default 1280x720)")
     window.add_argument("--fps", type=_positive(int), default=30, help="frames per second to draw (default 30)")
     window.add_argument("--look", default=None, help="avatar look (default: the script's look)")
+    window.add_argument("--face", metavar="PATH", default=None,
+                        help="a portrait photo (or a folder of mouth images) to present")
     window.add_argument("--mute", action="store_true", help="no sound: answers as captions only")
     window.add_argument("--operator-key", default="ctrl+shift+q", metavar="COMBO",
                         help="key combination that quits the kiosk (default ctrl+shift+q); Esc only "
@@ -163,17 +165,24 @@ def window_options(args: argparse.Namespace) -> KioskOptions:
     from avatar.window import parse_window_size
     from avatar.script import load_script
 
+    from avatar.face.select import check_face, look_chosen
+
     look = getattr(args, "look", None)
+    script = load_script(args.script or DEFAULT_SCRIPT) if not look or not getattr(args, "face", None) else None
     if not look:
-        look = load_script(args.script or DEFAULT_SCRIPT).meta.look or "official"
+        look = script.meta.look or "official"
     get_look(look)   # an unknown look is a usage error before any window opens
+    # --face, else the script's face unless --look asks for the drawn presenter; a bad photo fails now
+    face = check_face(str(args.face)) if getattr(args, "face", None) else None
+    if face is None and script is not None and not look_chosen(args):
+        face = check_face(script.meta.face or None, script.base_dir)
     w, h = parse_window_size(getattr(args, "size", "1280x720"))
     if not 5 <= args.fps <= 120:
         raise UsageError(f"--fps {args.fps} is out of range; use 5 to 120")
     for combo in (args.operator_key, args.fullscreen_key):
         parse_combo(combo)   # a bad combination, too
     return KioskOptions(
-        size=(w, h), fullscreen=not args.windowed, fps=args.fps, look=look,
+        size=(w, h), fullscreen=not args.windowed, fps=args.fps, look=look, face=face,
         quit_key=args.operator_key, fullscreen_key=args.fullscreen_key,
         attract_after_s=None if args.no_attract else args.attract_after, attract_every_s=args.attract_every,
         max_seconds=args.max_seconds)

@@ -1,0 +1,317 @@
+"""A presenter made from one portrait photo, drawn as a framed portrait panel; behind the same seam as the
+drawn face (`prepare(size)`, `draw(surface, rect, state)`).
+
+Per frame only cached patches are pasted (lower face for the mouth pose, eyes, brows) and the head
+region is moved a few pixels (sway, nod, breathing, roll) with one small affine warp.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pygame
+
+from avatar.face.look import Look
+from avatar.face.photo_eyes import BrowRig, EyeRig
+from avatar.face.photo_mouth import HEAD_UNITS_PER_FACE, MouthRig
+from avatar.face.photo_rig import ASPECT, Rig, load_rig
+from avatar.face.state import FaceState
+from avatar.lipsync.track import MouthShape
+
+OPEN_LEVELS = 10
+BLINK_LEVELS = 7
+GAZE_LEVELS = 4          # per side
+BROW_LEVELS = 8
+SMILE_STEP = 0.25
+MAX_TILT_DEG = 2.0
+_MOUTH_CACHE = 160
+FRAME = (236, 238, 242)
+
+_SMILE = {"neutral": 0.0, "smile": 1.0, "serious": -0.45, "surprised": 0.0}
+_BROW_EXPR = {"serious": -0.35}
+
+
+def panel_rect(rect: pygame.Rect) -> pygame.Rect:
+    """The portrait panel in the presenter's `rect`: ASPECT, centred, near the top.
+
+    Its size depends on the rect's size only, so the portrait keeps its size when a slide moves it
+    aside; it stays clear of the slide area beside it (within 0.85 head units of the rect's middle)."""
+    from avatar.face.procedural import head_unit_px
+
+    if rect.w < 8 or rect.h < 8:
+        return pygame.Rect(rect.x, rect.y, 0, 0)
+    h = 0.86 * rect.h
+    w = ASPECT * h
+    max_w = min(0.92 * rect.w, 1.7 * head_unit_px(rect.size))
+    if w > max_w:
+        w = max_w
+        h = w / ASPECT
+    x = rect.centerx - w / 2
+    y = rect.y + min(0.05 * rect.h, (rect.h - h) / 2)
+    return pygame.Rect(round(x), round(y), max(1, round(w)), max(1, round(h)))
+
+
+@dataclass
+class _Layout:
+    """Everything cached for one panel size."""
+
+    size: tuple[int, int]
+    base: pygame.Surface              # the drop shadow (drawn as four strips around the photo)
+    photo: pygame.Surface             # the framed still photo, opaque
+    photo_by_format: dict             # `photo` converted to each target surface's pixel format
+    inner: tuple[int, int]            # where the photo starts inside `base`
+    pad: int
+    head_box: tuple[int, int, int, int]
+    head_base: np.ndarray
+    mask: np.ndarray                  # float32: 1 where the head moves, over `motion` only
+    tiles: list                       # (rows, cols, weights, 1 - weights) or (rows, cols) where the mask is 1
+    motion: tuple[slice, slice]       # rows, columns of the head box where anything moves
+    pivot: tuple[float, float]        # in head-box pixels
+    unit_px: float                    # head height in pixels (FaceState offsets are fractions of it)
+    mouth: MouthRig
+    eyes: list[EyeRig]
+    brows: BrowRig
+    mouth_patches: "OrderedDict[tuple, np.ndarray]"
+    eye_patches: dict
+    brow_patches: dict
+    work: np.ndarray | None = None     # per-frame buffers, reused so a frame allocates nothing big
+    part: np.ndarray | None = None
+    moved: np.ndarray | None = None
+
+
+class PhotoFace:
+    """The portrait at `path` (rig from the cache or built now) talking in a framed panel."""
+
+    def __init__(self, path: Path | str, look: Look, *, rig: Rig | None = None) -> None:
+        self.path = Path(path)
+        self.look = look
+        self.rig = rig or load_rig(self.path)
+        self._layouts: dict[tuple[int, int], _Layout] = {}
+
+    # Building ---------------------------------------------------------------------------------------
+
+    def prepare(self, size: tuple[int, int]) -> None:
+        """Build the panel for a presenter rect of `size` and every pose a neutral talk uses (under a
+        second at 1080p), so a live show never stalls on a new pose; expressions fill in as they come."""
+        panel = panel_rect(pygame.Rect(0, 0, *size))
+        if panel.w < 8:
+            return
+        layout = self._layout(panel.size)
+        for shape in MouthShape:
+            for level in range(OPEN_LEVELS + 1):
+                self._mouth_patch(layout, shape, level, 0)
+        for which in (0, 1):
+            for blink_q in range(BLINK_LEVELS + 1):
+                for gaze_q in range(-GAZE_LEVELS // 2, GAZE_LEVELS // 2 + 1):
+                    self._eye_patch(layout, which, blink_q, gaze_q)
+        for brow_q in range(BROW_LEVELS + 1):
+            self._brow_patch(layout, brow_q)
+
+    def _layout(self, size: tuple[int, int]) -> _Layout:
+        layout = self._layouts.get(size)
+        if layout is None:
+            if len(self._layouts) >= 4:
+                self._layouts.pop(next(iter(self._layouts)))
+            layout = self._layouts[size] = self._build(size)
+        return layout
+
+    def _build(self, size: tuple[int, int]) -> _Layout:
+        import cv2
+
+        w, h = size
+        border = max(2, round(0.006 * h))
+        pad = max(4, round(0.025 * h))
+        iw, ih = w - 2 * border, h - 2 * border
+        rh, rw = self.rig.image.shape[:2]
+        sx, sy = iw / rw, ih / rh
+        interp = cv2.INTER_AREA if sx < 1 else cv2.INTER_CUBIC
+        image = cv2.resize(self.rig.image, (iw, ih), interpolation=interp)
+        pts = self.rig.points * np.array([sx, sy])
+        base = pygame.Surface((w + 2 * pad, h + 2 * pad), pygame.SRCALPHA)
+        base.fill((0, 0, 0, 0))
+        from avatar.face.raster import blur
+
+        shadow = pygame.Surface(base.get_size(), pygame.SRCALPHA)
+        shadow.fill((0, 0, 0, 0))
+        pygame.draw.rect(shadow, (0, 0, 0, 150), (pad, pad + max(2, pad // 3), w, h))
+        base.blit(blur(shadow, pad / 2), (0, 0))
+        pygame.draw.rect(base, (*FRAME, 255), (pad, pad, w, h))
+        photo = pygame.Surface((w, h))
+        photo.fill(FRAME)
+        photo.blit(pygame.image.frombuffer(np.ascontiguousarray(image).tobytes(), (iw, ih), "RGB"),
+                   (border, border))
+        fh = float(np.hypot(*(pts[152] - pts[10])))
+        # An enlarged photo is soft: the drawn mouth matches it rather than looking pasted on.
+        mouth = MouthRig(image, pts, softness_px=0.45 * max(0.0, min(sx, sy) - 1.0))
+        eyes = [EyeRig(image, pts, 0), EyeRig(image, pts, 1)]
+        brows = BrowRig(image, pts, eyes)
+        cx = float(pts[[234, 454], 0].mean())
+        face_cy = float(pts[[10, 152], 1].mean())
+        boxes = [mouth.box, brows.box] + [e.box for e in eyes]
+        x0 = max(0, min(min(b[0] for b in boxes), math.floor(cx - 0.95 * fh)))
+        x1 = min(iw, max(max(b[2] for b in boxes), math.ceil(cx + 0.95 * fh)))
+        y0 = 0
+        y1 = min(ih, max(b[3] for b in boxes))
+        head_box = (x0, y0, x1, y1)
+        mask = self._head_mask(head_box, cx, face_cy, fh)
+        rows = np.flatnonzero(mask.max(axis=1) > 0.004)
+        cols = np.flatnonzero(mask.max(axis=0) > 0.004)
+        motion = (slice(int(rows[0]), int(rows[-1]) + 1), slice(int(cols[0]), int(cols[-1]) + 1)) \
+            if rows.size and cols.size else (slice(0, 1), slice(0, 1))
+        mask = np.ascontiguousarray(mask[motion])
+        pivot = (float(pts[152, 0]) - x0, float(pts[152, 1]) + 0.15 * fh - y0)
+        return _Layout(size, base, photo, {}, (pad + border, pad + border), pad, head_box,
+                       np.ascontiguousarray(image[y0:y1, x0:x1]), mask, _tiles(mask), motion,
+                       (pivot[0] - motion[1].start, pivot[1] - motion[0].start), HEAD_UNITS_PER_FACE * fh,
+                       mouth, eyes, brows, OrderedDict(), {}, {})
+
+    @staticmethod
+    def _head_mask(box, cx: float, cy: float, fh: float) -> np.ndarray:
+        """1 over the head, hair and chin, fading out over the neck and towards the box's edges."""
+        import cv2
+
+        x0, y0, x1, y1 = box
+        xs = np.arange(x0, x1, dtype=np.float32)[None, :]
+        ys = np.arange(y0, y1, dtype=np.float32)[:, None]
+        ell = ((xs - cx) / (0.74 * fh)) ** 2 + ((ys - (cy - 0.18 * fh)) / (0.86 * fh)) ** 2
+        mask = np.clip((1.0 - ell) / 0.22, 0.0, 1.0)
+        # Zero at the box's border so the moved region always meets the still one.
+        top = ys - y0 + (1e9 if y0 == 0 else 0.0)      # at the panel's top edge the hair may move
+        edge = np.minimum(np.minimum(xs - x0, x1 - 1 - xs), np.minimum(top, y1 - 1 - ys))
+        mask = mask * np.clip(edge / max(2.0, 0.04 * fh), 0.0, 1.0)
+        return cv2.GaussianBlur(mask.astype(np.float32), (0, 0), max(1.0, 0.03 * fh))
+
+    # Patches ------------------------------------------------------------------------------------------
+
+    def _mouth_patch(self, layout: _Layout, shape: MouthShape, level: int, smile_q: int) -> np.ndarray:
+        key = (shape, level, smile_q)
+        patch = layout.mouth_patches.get(key)
+        if patch is None:
+            patch = layout.mouth.render(shape, level / OPEN_LEVELS, smile_q * SMILE_STEP)
+            layout.mouth_patches[key] = patch
+            while len(layout.mouth_patches) > _MOUTH_CACHE:
+                layout.mouth_patches.popitem(last=False)
+        else:
+            layout.mouth_patches.move_to_end(key)
+        return patch
+
+    def _eye_patch(self, layout: _Layout, which: int, blink_q: int, gaze_q: int) -> np.ndarray:
+        key = (which, blink_q, gaze_q)
+        patch = layout.eye_patches.get(key)
+        if patch is None:
+            patch = layout.eye_patches[key] = layout.eyes[which].render(blink_q / BLINK_LEVELS,
+                                                                          gaze_q / GAZE_LEVELS)
+        return patch
+
+    def _brow_patch(self, layout: _Layout, brow_q: int) -> np.ndarray:
+        patch = layout.brow_patches.get(brow_q)
+        if patch is None:
+            patch = layout.brow_patches[brow_q] = layout.brows.render(brow_q / BROW_LEVELS)
+        return patch
+
+    # Drawing ------------------------------------------------------------------------------------------
+
+    def draw(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
+             state: FaceState) -> None:
+        """Draw the portrait panel for `state` inside `rect` of `surface`."""
+        import cv2
+
+        rect = pygame.Rect(rect)
+        panel = panel_rect(rect)
+        if panel.w < 8 or panel.h < 8:
+            return
+        layout = self._layout(panel.size)
+        self._blit_still(surface, layout, panel)
+        buf = self.pose_pixels(layout, state)
+        x0, y0, x1, y1 = layout.head_box
+        tilt = max(-MAX_TILT_DEG, min(MAX_TILT_DEG, state.head_tilt_deg))
+        m = cv2.getRotationMatrix2D(layout.pivot, tilt, 1.0)
+        m[0, 2] += state.head_dx * layout.unit_px
+        m[1, 2] += state.head_dy * layout.unit_px
+        # The head moves a few pixels; the mask fades the move out over the hair's edge and the neck.
+        # (A warp plus a blend costs less than a remap with per-pixel maps at this size.)
+        if layout.part is None:
+            layout.part = np.ascontiguousarray(buf[layout.motion])
+            layout.moved = np.empty_like(layout.part)
+        part, moved = layout.part, layout.moved
+        np.copyto(part, buf[layout.motion])
+        cv2.warpAffine(part, m, (part.shape[1], part.shape[0]), dst=moved, flags=cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_REPLICATE)
+        for tile in layout.tiles:          # blend only where the mask fades; copy where it is 1
+            if len(tile) == 2:
+                part[tile] = moved[tile]
+            else:
+                rows, cols, w, inv = tile
+                part[rows, cols] = cv2.blendLinear(moved[rows, cols], part[rows, cols], w, inv)
+        buf[layout.motion] = part
+        img = pygame.image.frombuffer(buf, (x1 - x0, y1 - y0), "RGB")
+        surface.blit(img, (panel.x - layout.pad + layout.inner[0] + x0, panel.y - layout.pad + layout.inner[1] + y0))
+
+    @staticmethod
+    def _blit_still(surface: pygame.Surface, layout: _Layout, panel: pygame.Rect) -> None:
+        """The shadow strips and the framed photo (in the target's own pixel format: a plain copy)."""
+        pad = layout.pad
+        bw, bh = layout.base.get_size()
+        ox, oy = panel.x - pad, panel.y - pad
+        for area in ((0, 0, bw, pad), (0, bh - pad, bw, pad), (0, pad, pad, bh - 2 * pad),
+                     (bw - pad, pad, pad, bh - 2 * pad)):
+            surface.blit(layout.base, (ox + area[0], oy + area[1]), area)
+        key = (surface.get_bitsize(), surface.get_masks())
+        photo = layout.photo_by_format.get(key)
+        if photo is None:
+            photo = layout.photo
+            if not surface.get_flags() & pygame.SRCALPHA:
+                photo = pygame.Surface(layout.photo.get_size(), 0, surface)
+                photo.blit(layout.photo, (0, 0))
+            layout.photo_by_format[key] = photo
+        surface.blit(photo, panel.topleft)
+
+    def pose_pixels(self, layout: _Layout, state: FaceState) -> np.ndarray:
+        """The head region (before head motion) with the mouth, eyes and brows of `state` pasted in.
+
+        The array is the layout's own work buffer: the next call overwrites it."""
+        amount = min(1.0, max(0.0, state.expression_amount))
+        smile = _SMILE.get(state.expression, 0.0) * amount
+        smile_q = round(smile / SMILE_STEP)
+        level = round(min(1.0, max(0.0, state.mouth_open)) * OPEN_LEVELS)
+        brow = max(-0.5, min(1.0, state.brow_raise + _BROW_EXPR.get(state.expression, 0.0) * amount))
+        brow_q = round(brow * BROW_LEVELS)
+        blink_q = round(min(1.0, max(0.0, state.blink)) * BLINK_LEVELS)
+        gaze_q = round(max(-1.0, min(1.0, state.gaze_x)) * GAZE_LEVELS)
+        x0, y0 = layout.head_box[0], layout.head_box[1]
+        if layout.work is None:
+            layout.work = np.empty_like(layout.head_base)
+        buf = layout.work
+        np.copyto(buf, layout.head_base)
+        _paste(buf, self._brow_patch(layout, brow_q), layout.brows.box, x0, y0)
+        for which in (0, 1):
+            _paste(buf, self._eye_patch(layout, which, blink_q, gaze_q), layout.eyes[which].box, x0, y0)
+        _paste(buf, self._mouth_patch(layout, state.mouth_shape, level, smile_q), layout.mouth.box, x0, y0)
+        return buf
+
+
+def _tiles(mask: np.ndarray, step: int = 48) -> list:
+    """The mask cut into tiles: skip those at 0, copy those at 1, blend the rest (the ellipse's rim)."""
+    tiles: list = []
+    h, w = mask.shape
+    for y in range(0, h, step):
+        for x in range(0, w, step):
+            rows, cols = slice(y, min(h, y + step)), slice(x, min(w, x + step))
+            m = mask[rows, cols]
+            if float(m.max()) < 0.002:
+                continue
+            if float(m.min()) > 0.998:
+                tiles.append((rows, cols))
+            else:
+                m = np.ascontiguousarray(m)
+                tiles.append((rows, cols, m, np.ascontiguousarray(1.0 - m)))
+    return tiles
+
+
+def _paste(buf: np.ndarray, patch: np.ndarray, box: tuple[int, int, int, int], x0: int, y0: int) -> None:
+    bx0, by0, bx1, by1 = box
+    buf[by0 - y0:by1 - y0, bx0 - x0:bx1 - x0] = patch

@@ -1,0 +1,255 @@
+"""The photo's lower face for one mouth pose: lips and jaw warped by the Rhubarb shape, a drawn inner mouth.
+
+Everything here runs once per (shape, openness level, smile level) and display size; a frame only pastes
+the finished patch. The photo's own inner mouth is never shown: between the moved inner lip lines a
+mouth is drawn (cavity, teeth with gaps, tongue), so a smiling photo's teeth cannot split with the jaw.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from avatar.face.mouth import SHAPES
+from avatar.face.photo_warp import column_map, curve, smoothstep
+from avatar.lipsync.track import MouthShape
+
+INNER_UPPER = [78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308]
+INNER_LOWER = [78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308]
+OUTER_UPPER = [61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291]
+OUTER_LOWER = [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291]
+JAW = [58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288]
+NOSE_BASE = 2
+
+HEAD_UNITS_PER_FACE = 1.15     # the drawn face's head unit in forehead-to-chin heights
+MAX_GAP = 0.105                # the widest lip gap a photo bears, in face heights
+UPPER_SHARE = 0.3              # of the opening, the upper lip takes this much; the jaw the rest
+WIDTH_EFFECT = 0.7             # how much of the drawn face's narrowing a photo's lips follow
+SMILE_LIFT = 0.03              # corner lift at a full smile, face heights
+GAP_BOOST = {MouthShape.B: 1.6, MouthShape.F: 1.3}   # small openings need a few more pixels on a photo
+NECK = 0.32                    # below the chin, the neck takes up the jaw's drop over this many face heights
+
+
+def opening(shape: MouthShape, mouth_open: float) -> float:
+    """How far 0..1 of the way the jaw drops for the drawn face (same growth with openness)."""
+    mo = min(1.0, max(0.0, mouth_open))
+    return 0.4 + 0.6 * mo
+
+
+class MouthRig:
+    """Lip curves and the lower-face box of one displayed portrait; `render` makes one pose's patch."""
+
+    def __init__(self, image: np.ndarray, points: np.ndarray, softness_px: float = 0.0) -> None:
+        self.image = image
+        self.softness_px = softness_px      # the drawn mouth is blurred this much to match an enlarged photo
+        p = points
+        self.p = p
+        self.fh = float(np.hypot(*(p[152] - p[10])))
+        fh = self.fh
+        ih, iw = image.shape[:2]
+        self.left_corner, self.right_corner = sorted([p[61], p[291]], key=lambda q: q[0])
+        self.cx = float((p[61, 0] + p[291, 0]) / 2)
+        self.hw = float(abs(p[291, 0] - p[61, 0]) / 2)
+        jaw = p[JAW]
+        x0 = int(max(0, math.floor(jaw[:, 0].min() - 0.08 * fh)))
+        x1 = int(min(iw, math.ceil(jaw[:, 0].max() + 0.08 * fh)))
+        self.nose_y = float(p[NOSE_BASE, 1])
+        y0 = int(max(0, math.floor(self.nose_y - 0.02 * fh)))
+        y1 = int(min(ih, math.ceil(jaw[:, 1].max() + (NECK + 0.08) * fh)))
+        self.box = (x0, y0, x1, y1)
+        self.xs = np.arange(x0, x1, dtype=np.float32) + 0.0
+        self.ys = np.arange(y0, y1, dtype=np.float32)[:, None]
+        self.src = np.ascontiguousarray(image[y0:y1, x0:x1])
+        self.jaw_left = float(jaw[:, 0].min())
+        self.jaw_right = float(jaw[:, 0].max())
+        self.jaw_pts = jaw
+        # Lighting of the photo, so drawn teeth and mouth are never brighter than its skin allows.
+        cheek = image[int(p[205, 1]) - 2:int(p[205, 1]) + 3, int(p[205, 0]) - 2:int(p[205, 0]) + 3]
+        lum = float(cheek.reshape(-1, 3).mean(axis=0) @ np.array([0.299, 0.587, 0.114])) if cheek.size else 170
+        self.light = float(np.clip(lum / 175.0, 0.55, 1.05))
+        # The photo's colour cast (warm or cool light), a little of which tints the drawn teeth.
+        mean = cheek.reshape(-1, 3).mean(axis=0) if cheek.size else np.array([1.0, 1.0, 1.0])
+        self.cast = np.clip((mean / max(1.0, float(mean.mean()))) ** 0.2, 0.9, 1.1).astype(np.float32)
+        lip = image[int(p[14, 1]) + 1:int(p[17, 1]), int(p[14, 0]) - 2:int(p[14, 0]) + 3]
+        self.lip_rgb = lip.reshape(-1, 3).mean(axis=0) if lip.size else np.array([150, 90, 90], np.float64)
+
+    # Geometry of one pose --------------------------------------------------------------------------------
+
+    def _pose(self, shape: MouthShape, mouth_open: float, smile: float):
+        fh, cx, hw = self.fh, self.cx, self.hw
+        spec = SHAPES.get(shape, SHAPES[MouthShape.X])
+        f = opening(shape, mouth_open)
+        narrow = 1.0 if shape in (MouthShape.A, MouthShape.X, MouthShape.E, MouthShape.F) else f
+        s = 1.0 - (1.0 - spec.width) * WIDTH_EFFECT * narrow
+        s *= 1.0 + 0.05 * max(0.0, smile)
+        xs = self.xs
+        # Where each output column samples at the lip line (the mouth narrows or widens about its middle).
+        wx = np.exp(-0.5 * ((xs - cx) / (1.25 * hw)) ** 4)
+        src_x_line = cx + (xs - cx) / (1.0 + (s - 1.0) * wx)
+        u0 = curve(self.p[INNER_UPPER], src_x_line)
+        l0 = curve(self.p[INNER_LOWER], src_x_line)
+        inside = (src_x_line > self.left_corner[0]) & (src_x_line < self.right_corner[0])
+        u0 = np.where(inside, u0, np.minimum(u0, l0))
+        l0 = np.where(inside, np.maximum(l0, u0), u0)
+        mid = (u0 + l0) / 2
+        xn = (xs - cx) / max(1.0, hw * s)
+        roundness = spec.round
+        power = 2.0 + 4.0 * (1.0 - roundness)
+        prof = np.sqrt(np.clip(1.0 - np.abs(xn) ** power, 0.0, 1.0))
+        gap_mid = min(MAX_GAP, spec.gap * GAP_BOOST.get(shape, 1.0) * HEAD_UNITS_PER_FACE * f) * fh
+        if shape is MouthShape.X:
+            u, l = u0.copy(), l0.copy()                     # the photo's own lips at rest
+            drop = 0.0
+        elif spec.teeth_on_lip:                             # G: upper lip up, lower lip tucked under the teeth
+            teeth = spec.upper_teeth * HEAD_UNITS_PER_FACE * fh
+            u = mid - (0.55 * teeth + 0.4 * gap_mid) * prof
+            l = u + 0.85 * teeth * prof
+            drop = 0.0
+        else:
+            gap = gap_mid * prof
+            u = mid - UPPER_SHARE * gap
+            l = mid + (1.0 - UPPER_SHARE) * gap
+            drop = (1.0 - UPPER_SHARE) * gap_mid
+        lift = smile * SMILE_LIFT * fh * np.clip(np.abs(xn), 0.0, 1.3) ** 2 * np.exp(-np.maximum(np.abs(xn) - 1, 0) * 3)
+        u, l = u - lift, l - lift
+        return spec, f, s, wx, src_x_line, u0, l0, u, l, drop, xn
+
+    def render(self, shape: MouthShape, mouth_open: float, smile: float = 0.0) -> np.ndarray:
+        """The lower-face patch (the ROI of `box`) for one pose, as uint8 RGB."""
+        import cv2
+
+        fh = self.fh
+        spec, f, s, wx, src_x_line, u0, l0, u, l, drop, xn = self._pose(shape, mouth_open, smile)
+        xs, ys = self.xs, self.ys
+        chin = curve(self.jaw_pts, xs)
+        chin = np.maximum(chin, np.maximum(l0, l) + 0.05 * fh)
+        jaw_w = smoothstep((xs - self.jaw_left) / (0.35 * (self.cx - self.jaw_left))) * \
+            smoothstep((self.jaw_right - xs) / (0.35 * (self.jaw_right - self.cx)))
+        jdrop = drop * jaw_w
+        top = np.full_like(xs, self.nose_y)
+        u_out = np.minimum(u, np.minimum(u0, l0))
+        bottom = chin + NECK * fh
+        out_anchors = [top, np.maximum(u, top + 1), np.maximum(l, u + 1e-3), chin + jdrop, bottom + 1]
+        src_anchors = [top, np.maximum(u0, top + 1), np.maximum(l0, u0 + 1e-3), chin, bottom + 1]
+        # Guard the order of the anchors (tiny photos, odd landmarks).
+        for k in range(1, len(out_anchors)):
+            out_anchors[k] = np.maximum(out_anchors[k], out_anchors[k - 1] + 1e-3)
+            src_anchors[k] = np.maximum(src_anchors[k], src_anchors[k - 1] + 1e-3)
+        map_y = column_map(ys, out_anchors, src_anchors)
+        del u_out
+        mid_y = (u0 + l0)[None, :] / 2
+        wy = np.exp(-0.5 * ((ys - mid_y) / (0.6 * self.hw)) ** 2)
+        # ...and nothing at the patch's top (under the nose) or bottom (the neck), so it meets the photo.
+        wy = wy * smoothstep((ys - self.nose_y) / np.maximum(1.0, mid_y - self.nose_y)) \
+            * smoothstep((bottom[None, :] - ys) / np.maximum(1.0, bottom[None, :] - mid_y))
+        map_x = self.cx + (xs[None, :] - self.cx) / (1.0 + (s - 1.0) * wx[None, :] * wy)
+        x0, y0 = self.box[0], self.box[1]
+        patch = cv2.remap(self.src, (map_x - x0).astype(np.float32), (map_y - y0).astype(np.float32),
+                          cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        gap = l - u
+        if shape is MouthShape.A or float(gap.max()) < 0.6:
+            if shape is MouthShape.A:
+                self._press(patch, u, fh)
+            return patch
+        self._inner_mouth(patch, shape, spec, f, u, l, xn, fh)
+        return patch
+
+    # Drawing -------------------------------------------------------------------------------------------
+
+    def _press(self, patch: np.ndarray, line: np.ndarray, fh: float) -> None:
+        """A closed, pressed mouth: a soft dark line where the lips meet."""
+        ys = self.ys
+        d = np.abs(ys - line[None, :])
+        mask = (np.abs(self.xs - self.cx) < self.hw * 0.98)[None, :]
+        dark = np.where(mask, np.exp(-(d / max(0.8, 0.004 * fh)) ** 2) * 0.35, 0.0)[..., None]
+        patch[:] = np.clip(patch * (1.0 - dark), 0, 255).astype(np.uint8)
+
+    def _inner_mouth(self, patch: np.ndarray, shape: MouthShape, spec, f: float, u: np.ndarray,
+                     l: np.ndarray, xn: np.ndarray, fh: float) -> None:
+        """Draw the opening, working only on the rows and columns around it."""
+        cols = np.flatnonzero((l - u > 0.0) | (np.abs(xn) < 1.05))
+        if cols.size == 0:
+            return
+        c0, c1 = int(cols[0]), int(cols[-1]) + 1
+        y_first = int(self.ys[0, 0])
+        r0 = max(0, int(math.floor(float(u[c0:c1].min()))) - 4 - y_first)
+        r1 = min(patch.shape[0], int(math.ceil(float(l[c0:c1].max()))) + 5 - y_first)
+        if r1 <= r0:
+            return
+        self._draw_opening(patch[r0:r1, c0:c1], self.ys[r0:r1], shape, spec, f, u[c0:c1], l[c0:c1],
+                           xn[c0:c1], fh)
+
+    def _draw_opening(self, patch: np.ndarray, ys: np.ndarray, shape: MouthShape, spec, f: float,
+                      u: np.ndarray, l: np.ndarray, xn: np.ndarray, fh: float) -> None:
+        gap = np.maximum(l - u, 1e-3)[None, :]
+        v = (ys - u[None, :]) / gap                          # 0 at the upper lip .. 1 at the lower
+        depth_x = np.sqrt(np.clip(1.0 - xn ** 2, 0.0, 1.0))[None, :]
+        light = self.light
+        # Cavity: warm dark red near the lips, darker deep inside and towards the corners.
+        deep = np.sin(np.clip(v, 0, 1) * math.pi) * depth_x
+        edge = np.array([92, 36, 38], np.float32) * light
+        back = np.array([26, 9, 11], np.float32) * light
+        colour = edge[None, None, :] * (1 - deep[..., None]) + back[None, None, :] * deep[..., None]
+        colour = colour * (0.55 + 0.45 * depth_x[..., None])
+        py = ys - u[None, :]                                  # px below the upper lip
+        qy = l[None, :] - ys                                  # px above the lower lip
+        unit = HEAD_UNITS_PER_FACE * fh
+        upper_h = spec.upper_teeth * unit * (0.75 + 0.25 * f)
+        lower_h = spec.lower_teeth * unit * (0.75 + 0.25 * f)
+        if spec.teeth_on_lip:
+            upper_h = float(gap.max()) + 2
+        if shape is MouthShape.X:          # a photo that smiles with teeth keeps (drawn) teeth at rest
+            upper_h, lower_h = 0.62 * float(gap.max()), 0.3 * float(gap.max())
+        # Teeth along the arch: equal steps in angle look right for a curved row seen from the front.
+        theta = np.arcsin(np.clip(xn * 0.92, -0.999, 0.999))
+        step = 0.36
+        k = theta / step
+        frac = np.abs(k - np.round(k))                        # 0 at a tooth boundary (central gap at 0)
+        seam = np.exp(-(frac / 0.05) ** 2)[None, :]
+        within = 0.5 - np.abs(np.abs(k - np.floor(k)) - 0.5)  # 0 at boundaries, 0.5 mid-tooth
+        scallop = 1.0 - 0.22 * (1.0 - np.sqrt(np.clip(within * 2, 0, 1)))[None, :]
+        side = np.clip(1.0 - np.abs(xn) ** 2.2, 0.0, 1.0)[None, :]
+        ivory = np.array([232, 224, 206], np.float32) * light * self.cast
+        # Teeth fade into the dark of the cheeks towards the corners (no bright band from corner to corner).
+        reach = np.clip((0.86 - np.abs(xn)) / 0.2, 0, 1)[None, :]
+        if upper_h > 0.5:
+            edge_y = upper_h * scallop * (0.55 + 0.45 * side)
+            cover = np.clip(edge_y - py + 0.5, 0, 1) * reach
+            shade = (0.3 + 0.7 * side ** 0.8) * (0.74 + 0.26 * np.clip(py / max(1.0, 0.35 * upper_h), 0, 1))
+            shade = shade * (1.0 - 0.1 * np.clip((py - 0.7 * edge_y) / max(1.0, 0.3 * upper_h), 0, 1))
+            shade = shade * (1.0 - 0.22 * seam)
+            tooth = ivory[None, None, :] * shade[..., None]
+            colour = colour * (1 - cover[..., None]) + tooth * cover[..., None]
+        if lower_h > 0.5:
+            edge_y = lower_h * (0.5 + 0.5 * side) * (0.9 + 0.1 * scallop)
+            cover = np.clip(edge_y - qy + 0.5, 0, 1) * np.clip((0.6 - np.abs(xn)) * 6, 0, 1)[None, :]
+            shade = (0.35 + 0.45 * side ** 0.7) * (1.0 - 0.2 * seam)
+            tooth = ivory[None, None, :] * shade[..., None] * 0.8
+            colour = colour * (1 - cover[..., None]) + tooth * cover[..., None]
+        if spec.tongue != "none" and float(gap.max()) > 0.012 * fh:
+            pink = np.array([168, 82, 88], np.float32) * light
+            if spec.tongue == "up":        # H: the tongue tip raised behind the upper teeth
+                top_y = u[None, :] + upper_h * 0.8 + (xn[None, :] / 0.6) ** 2 * gap * 0.9
+            else:                          # resting low in the mouth
+                top_y = l[None, :] - gap * 0.38 * np.clip(1.0 - (xn[None, :] / 0.85) ** 2, 0, 1) - 0.5
+            cover = np.clip(ys - top_y + 0.5, 0, 1) * (np.abs(xn) < 0.85)[None, :]
+            if lower_h > 0.5 and spec.tongue != "up":
+                cover = cover * np.clip(qy - lower_h * 0.7, 0, 1)
+            tshade = 0.55 + 0.45 * np.clip((ys - top_y) / max(1.0, 0.3 * float(gap.max())), 0, 1) ** 0.5 \
+                * depth_x
+            tshade = 0.5 + 0.5 * (1.0 - np.clip((ys - top_y) / max(1.0, float(gap.max())), 0, 1)) * depth_x
+            colour = colour * (1 - cover[..., None]) + (pink[None, None, :] * tshade[..., None]) * cover[..., None]
+        # Coverage of the opening with soft (anti-aliased) edges; the lips' inner rim slightly shaded.
+        inside = np.clip(py + 0.5, 0, 1) * np.clip(qy + 0.5, 0, 1) * np.clip(l - u, 0, 1)[None, :]
+        rim = np.exp(-(np.minimum(np.abs(py), np.abs(qy)) / max(0.8, 0.004 * fh)) ** 2) * (1 - inside) * 0.14
+        rim = rim * (np.abs(xn) < 1.0)[None, :]
+        out = patch.astype(np.float32) * (1.0 - rim[..., None])
+        layer = colour * inside[..., None]
+        if self.softness_px > 0.2:
+            import cv2
+
+            inside = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), self.softness_px)
+            layer = cv2.GaussianBlur(layer.astype(np.float32), (0, 0), self.softness_px)
+        out = out * (1.0 - inside[..., None]) + layer
+        patch[:] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
