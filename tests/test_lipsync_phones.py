@@ -142,3 +142,16 @@ def test_silence_and_empty_audio_rest() -> None:
     for audio in (Audio.silence(2.0, 22050), Audio(np.zeros(0, np.float32), 22050)):
         track = track_from_audio(audio)
         assert {c.shape for c in track.cues} <= {S.X}
+
+
+@needs_sphinx
+def test_parallel_decoding_hears_the_same_phones() -> None:
+    """Long recordings are shared among processes: same phones as decoding them one by one."""
+    from avatar.lipsync.sphinx import PocketSphinxRecogniser, SphinxSettings
+
+    audio, _ = _speech_with_pauses(CLIPS[:3])
+    seen: list[float] = []
+    serial = PocketSphinxRecogniser(SphinxSettings(workers=1)).recognise(audio)
+    parallel = PocketSphinxRecogniser(SphinxSettings(workers=2)).recognise(audio, seen.append)
+    assert serial and parallel == serial
+    assert sum(seen) == pytest.approx(audio.duration_s, abs=0.01)

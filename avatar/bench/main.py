@@ -23,6 +23,7 @@ from avatar.bench.result import Figure
 # Cheap figures first, so a broken recorder still leaves most of the table.
 SECTIONS: dict[str, str] = {
     "lipsync": "avatar.bench.lipsync",
+    "phones": "avatar.bench.lipsync_phones",
     "draw": "avatar.bench.draw",
     "drift": "avatar.bench.drift",
     "launch": "avatar.bench.launch",
