@@ -117,11 +117,13 @@ def test_real_speech_without_transcript_shows_the_right_shapes() -> None:
     audio, ref = _speech_with_pauses(CLIPS)
     track = track_from_audio(audio, language="en")
     s = score(track, ref, lead_s=LEAD_S)
-    assert s.closed is not None and s.closed >= 0.75, s.line()
+    # The targets of the issue; measured here: closed 83%, rounded 86%, open 74%, rest 100%.
+    assert s.closed is not None and s.closed >= 0.80, s.line()
     assert s.rounded is not None and s.rounded >= 0.65, s.line()
-    assert s.open is not None and s.open >= 0.65, s.line()
+    assert s.open is not None and s.open >= 0.70, s.line()
     assert s.rest is not None and s.rest >= 0.95, s.line()
     assert s.late_s <= 0.011, s.line()
+    assert s.false_closed is not None and s.false_closed <= 0.10, s.line()  # no snapping shut on t, d, n...
     # Phone recognition beats the spectral rules on the same audio.
     spectral = score(track_from_spectrum(audio), ref, lead_s=LEAD_S)
     assert s.closed > spectral.closed and s.open > spectral.open, (s.line(), spectral.line())

@@ -24,6 +24,7 @@ from avatar.bench.result import Figure
 SECTIONS: dict[str, str] = {
     "lipsync": "avatar.bench.lipsync",
     "phones": "avatar.bench.lipsync_phones",
+    "align": "avatar.bench.align_long",
     "draw": "avatar.bench.draw",
     "drift": "avatar.bench.drift",
     "launch": "avatar.bench.launch",

@@ -142,6 +142,8 @@ def track_from_audio(audio: Audio, *, envelope: EnvelopeSettings = EnvelopeSetti
     from avatar.lipsync.from_phonemes import track_from_phonemes
 
     phones = chosen.recognise(audio, progress)
+    if not phones:  # no speech heard in a sound (a tone, a buzz, singing): the spectral rules still follow it
+        return track_from_spectrum(audio, envelope=envelope, cues=cues)
     return track_from_phonemes(phones, audio, audio.duration_s, envelope=envelope, cues=cues, hold_closures=True)
 
 
