@@ -32,7 +32,7 @@ def dtw_path(a: np.ndarray, b: np.ndarray, *, radius: int = 12, open_ends: bool 
     return _banded_dtw(a, b, lo, hi, _skip_cost(a, b) if open_ends else None)
 
 
-SKIP_FACTOR = 0.1  # skipping a frame costs this times the median distance between unrelated frames
+SKIP_FACTOR = 0.3  # skipping a frame costs this times the median distance between unrelated frames
 
 
 def _skip_cost(a: np.ndarray, b: np.ndarray, pairs: int = 4000) -> float:
