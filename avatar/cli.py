@@ -193,12 +193,14 @@ def cmd_voices(args: argparse.Namespace) -> int:
 def cmd_lipsync(args: argparse.Namespace) -> int:
     from avatar import audio as audio_mod
     from avatar.build import read_transcript, transcript_text
-    from avatar.lipsync import align_transcript, track_from_audio, track_from_speech, write_track
+    from avatar.lipsync import align_transcript, track_from_speech
+    from avatar.lipsync.command import audio_only_track, check_options, write_output
     from avatar.load import make_voice
     from avatar.output import check_output_path
 
     if args.text and args.transcript:
         raise UsageError("give --text or --transcript, not both")
+    check_options(args)
     to_stdout = args.output in (None, "-")
     if not to_stdout:
         check_output_path(args.output, overwrite=True, suffixes=None)  # now, before any work
@@ -211,8 +213,8 @@ def cmd_lipsync(args: argparse.Namespace) -> int:
         voice = make_voice(_request(args), language=language)
         track = track_from_speech(align_transcript(rec, voice.synthesize(text)), language=language)
     else:
-        track = track_from_audio(rec)
-    write_track(track, None if to_stdout else args.output, args.format, os.path.basename(args.audio))
+        track = audio_only_track(rec, getattr(args, "language", None), args.progress)
+    write_output(track, args, None if to_stdout else args.output, os.path.basename(args.audio))
     return 0
 
 
@@ -258,13 +260,17 @@ def build_parser(config: Config | None = None) -> argparse.ArgumentParser:
     p.add_argument("--engine", default="pyttsx3", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_voices)
 
-    p = sub.add_parser("lipsync", help="export the mouth track of a recording (Rhubarb-compatible)")
+    from avatar.lipsync_options import PATHS_HELP, add_arguments as lipsync_arguments
+
+    p = sub.add_parser("lipsync", help="export the mouth track of a recording (Rhubarb-compatible)",
+                       epilog=PATHS_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("audio", help="recording: WAV, MP3, OGG or FLAC")
     p.add_argument("--text", help="what is said (aligns its phonemes to the recording)")
     p.add_argument("--transcript", metavar="FILE", help="a text file of what is said")
     p.add_argument("-o", "--output", help="output file (default: standard output)")
-    p.add_argument("--format", choices=("json", "tsv"), default="json", help="json (default) or tsv")
-    p.add_argument("--language", help="language of the text, e.g. zh or en (default: guessed from the text)")
+    lipsync_arguments(p)
+    p.add_argument("--language", help="language spoken, e.g. en or zh (default: guessed from the text; English "
+                                      "for a recording without text)")
     _add_voice_args(p)
     p.set_defaults(func=cmd_lipsync)
 

@@ -12,9 +12,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 FIGURES = {
-    "lipsync_x_realtime", "draw_1080p_median_ms", "draw_1080p_p99_ms", "live_drift_20min_ms",
-    "live_clip_start_error_ms", "play_first_word_s", "play_first_word_busy_s", "kiosk_llm_first_audio_s", "kiosk_local_first_audio_s",
-    "kiosk_words_first_audio_s", "kiosk_hang_ack_s", "kiosk_hang_answer_s",
+    "lipsync_x_realtime", "lipsync_phones_x_realtime", "align_long_x_realtime", "draw_1080p_median_ms",
+    "draw_1080p_p99_ms", "live_drift_20min_ms",
+    "live_clip_start_error_ms", "play_first_word_s", "play_first_word_busy_s", "kiosk_llm_first_audio_s",
+    "kiosk_local_first_audio_s", "kiosk_words_first_audio_s", "kiosk_hang_ack_s", "kiosk_hang_answer_s",
     "kiosk_local_zh_first_audio_s",
     "record_720p_x_realtime", "record_1080p_x_realtime", "record_peak_memory_mb", "record_peak_memory_all_mb",
     "draw_sprites_1080p_median_ms", "draw_sprites_1080p_p99_ms",

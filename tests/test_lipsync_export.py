@@ -119,5 +119,5 @@ def test_bad_output_paths_and_formats(track: MouthTrack, tmp_path) -> None:
     with pytest.raises(OutputPathError):
         write_track(track, tmp_path, "json")
     with pytest.raises(UsageError):
-        write_track(track, tmp_path / "out.xml", "xml")
+        write_track(track, tmp_path / "out.yaml", "yaml")
     assert os.listdir(tmp_path) == []

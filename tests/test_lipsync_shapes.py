@@ -1,4 +1,5 @@
-"""Mouth shapes: the phoneme chart, the cue rules (lead, minimum length, pauses) and shapes heard in audio."""
+"""Mouth shapes: the phoneme chart, the cue rules (lead, minimum length, pauses) and shapes the spectral
+rules hear in audio (phone recognition: test_lipsync_phones.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from avatar.audio import Audio
-from avatar.lipsync import CueSettings, MouthShape, MouthTrack, shape_for_phoneme, track_from_audio
+from avatar.lipsync import CueSettings, MouthShape, MouthTrack, shape_for_phoneme
+from avatar.lipsync.from_audio import track_from_spectrum
 from avatar.lipsync.cues import Span, mouth_cues
 
 S = MouthShape
@@ -154,7 +156,7 @@ OH = [(500, 70), (850, 80), (2500, 120)]
 
 
 def test_silence_is_rest() -> None:
-    track = track_from_audio(Audio(gap(1.5), RATE))
+    track = track_from_spectrum(Audio(gap(1.5), RATE))
     assert [(c.start_s, c.end_s, c.shape) for c in track.cues] == [(0.0, 1.5, S.X)]
     assert np.all(track.openness == 0.0)
 
@@ -169,7 +171,7 @@ def test_silence_is_rest() -> None:
 def test_shape_follows_the_sound(sound, expected: set) -> None:
     """A held vowel or hiss between silences: the middle of it shows the matching shape, then rest."""
     x = np.concatenate([gap(0.5), sound(), gap(0.6)])
-    track = track_from_audio(Audio(x, RATE))
+    track = track_from_spectrum(Audio(x, RATE))
     assert track.shape_at(0.65) in expected
     assert track.shape_at(0.2) is S.X
     assert track.shape_at(track.duration_s - 0.1) is S.X
@@ -178,7 +180,7 @@ def test_shape_follows_the_sound(sound, expected: set) -> None:
 def test_quiet_hum_shows_closed_lips() -> None:
     """A loud vowel then a dark hum 20 dB quieter (like an m): the hum is drawn with closed lips."""
     x = np.concatenate([gap(0.4), vowel(AH), vowel(U, amp=0.3 * 0.1), vowel(AH), gap(0.4)])
-    track = track_from_audio(Audio(x, RATE))
+    track = track_from_spectrum(Audio(x, RATE))
     assert track.shape_at(0.6) is S.D
     assert track.shape_at(1.0) is S.A
 
@@ -190,7 +192,7 @@ def test_mouth_moves_at_or_just_before_each_onset() -> None:
     for t0 in onsets:
         v = vowel(AH, 0.35)
         x[int(t0 * RATE):int(t0 * RATE) + len(v)] = v
-    track = track_from_audio(Audio(x, RATE))
+    track = track_from_spectrum(Audio(x, RATE))
     for t0 in onsets:
         starts = [c.start_s for c in track.cues if c.shape is not S.X and t0 - 0.3 < c.start_s < t0 + 0.2]
         assert starts, track.cues
@@ -203,15 +205,15 @@ def test_fast_alternation_never_gives_cues_under_60_ms() -> None:
     for k in range(30):
         pieces.append(vowel(AH, 0.03) if k % 2 == 0 else hiss(0.03, 0.05))
     pieces.append(gap(0.3))
-    track = track_from_audio(Audio(np.concatenate(pieces), RATE))
+    track = track_from_spectrum(Audio(np.concatenate(pieces), RATE))
     assert_valid(track.cues, track.duration_s)
     assert all(c.end_s - c.start_s >= MIN_S - 1e-9 for c in track.cues)
 
 
 def test_audio_shapes_are_deterministic() -> None:
     x = np.concatenate([gap(0.3), vowel(AH), hiss(), vowel(U), gap(0.3)])
-    a = track_from_audio(Audio(x, RATE))
-    b = track_from_audio(Audio(x.copy(), RATE))
+    a = track_from_spectrum(Audio(x, RATE))
+    b = track_from_spectrum(Audio(x.copy(), RATE))
     assert a.cues == b.cues
     assert np.array_equal(a.openness, b.openness)
 
@@ -221,5 +223,5 @@ def test_benchmark_entry_point_runs() -> None:
     from avatar.bench.lipsync_audio import bench_analysis, speech_like
 
     assert bench_analysis(3.0) > 0.0
-    track = track_from_audio(speech_like(6.0))
+    track = track_from_spectrum(speech_like(6.0))
     assert len({c.shape for c in track.cues}) >= 3

@@ -20,6 +20,6 @@ def measure(ctx: BenchContext) -> list[Figure]:
     samples = tuple(bench_analysis(seconds) for _ in range(runs))
     return [Figure("lipsync_x_realtime", "lip-sync analysis of recorded audio", "x",
                    samples, Budget(1000.0, higher_is_better=True),
-                   notes=f"track_from_audio on {_duration(seconds)} of 22050 Hz speech-like audio "
+                   notes=f"track_from_audio (spectral rules) on {_duration(seconds)} of 22050 Hz speech-like audio "
                          "(voiced bursts, hiss, pauses); audio generation not timed",
                    comparable=not ctx.quick, extra={"audio_s": seconds})]

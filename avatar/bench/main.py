@@ -23,6 +23,8 @@ from avatar.bench.result import Figure
 # Cheap figures first, so a broken recorder still leaves most of the table.
 SECTIONS: dict[str, str] = {
     "lipsync": "avatar.bench.lipsync",
+    "phones": "avatar.bench.lipsync_phones",
+    "align": "avatar.bench.align_long",
     "draw": "avatar.bench.draw",
     "sprites": "avatar.bench.sprites",
     "cjk": "avatar.bench.cjk",

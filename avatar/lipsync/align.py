@@ -23,6 +23,9 @@ class AlignSettings:
     radius: int = 12     # how far (frames) each finer level may stray from the coarser path
 
 
+_MAX_HOLD_S = 0.15  # the longest a speaker can draw out one 10 ms frame of the reference
+
+
 class _TimeMap:
     """Reference time -> recording time along a DTW path, anchoring times in silence to nearby sound.
 
@@ -37,6 +40,14 @@ class _TimeMap:
         self.last_i = np.zeros(m, np.int64)
         np.minimum.at(self.first_i, j, i)
         np.maximum.at(self.last_i, j, i)
+        # One reference frame held over a long run of the recording is sound the reference lacks
+        # (music, applause, an added sentence) being passed over: the frame itself sits at the run's
+        # end (for what starts there) or its start (for what ends there), not spread over the run.
+        hold = int(round(_MAX_HOLD_S * fps))
+        long_run = self.last_i - self.first_i > hold
+        nxt_first = self.first_i.copy()
+        self.first_i = np.where(long_run, self.last_i - hold, self.first_i)
+        self.last_i = np.where(long_run, nxt_first + hold, self.last_i)
         self.mid_i = 0.5 * (self.first_i + self.last_i)
         self.sounding = sounding[:m] if len(sounding) >= m else np.concatenate(
             [sounding, np.zeros(m - len(sounding), bool)])
@@ -90,7 +101,9 @@ def align_transcript(recording: Audio, reference: Speech, settings: AlignSetting
 
     `reference` is the same text synthesised (e.g. by espeak-ng) with its word and phoneme times. Voice,
     accent, level and speaking rate may differ; the alignment matches normalised MFCCs by multiscale DTW,
-    so a 20-minute recording needs memory proportional to its length only.
+    so a 20-minute recording needs memory proportional to its length only. The recording may hold more
+    than the reference: music or applause before and after, or an added sentence, is passed over; a
+    sentence of the reference that was not said is squeezed where it was skipped, without shifting the rest.
     """
     if len(recording.samples) == 0:
         raise AudioInputError("the recording is empty; give a recording of the transcript being read")
@@ -98,7 +111,7 @@ def align_transcript(recording: Audio, reference: Speech, settings: AlignSetting
         raise UsageError("the reference speech has no audio to align against")
     rec_feat = mfcc(recording, fps=settings.fps)
     ref_feat = mfcc(reference.audio, fps=settings.fps)
-    path = dtw_path(rec_feat, ref_feat, radius=settings.radius)
+    path = dtw_path(rec_feat, ref_feat, radius=settings.radius, open_ends=True)
     env = EnvelopeSettings(fps=settings.fps)
     ref_loud = loudness(frame_levels(reference.audio, env), env)
     sounding = ref_loud.level_db >= ref_loud.gate_db

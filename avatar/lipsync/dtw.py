@@ -10,11 +10,15 @@ _ROW_CHUNK = 1024
 _DIAG, _VERT, _HORIZ = 0, 1, 2
 
 
-def dtw_path(a: np.ndarray, b: np.ndarray, *, radius: int = 12) -> np.ndarray:
+def dtw_path(a: np.ndarray, b: np.ndarray, *, radius: int = 12, open_ends: bool = False) -> np.ndarray:
     """The cheapest monotone path from (0, 0) to (len(a)-1, len(b)-1) as a (K, 2) array of (i, j).
 
     Frame distance is Euclidean; steps are diagonal, down and right, all weighted by the cell cost.
     Memory and time grow with (len(a) + len(b)) * radius, never with len(a) * len(b).
+    `open_ends`: all of `b` must be matched, but only a stretch of `a`: the path may start at any (i, 0)
+    and end at any (i, len(b)-1), so what comes before and after `b` in `a` (music, applause) is skipped.
+    Each skipped frame costs what two unrelated frames typically differ by (`_skip_cost`), so skipping
+    is chosen for sound unlike anything in `b`, not to dodge speech that `b` simply lacks.
     """
     n, m = len(a), len(b)
     if n == 0 or m == 0:
@@ -23,9 +27,21 @@ def dtw_path(a: np.ndarray, b: np.ndarray, *, radius: int = 12) -> np.ndarray:
         lo = np.zeros(n, np.int64)
         hi = np.full(n, m, np.int64)
     else:
-        coarse = dtw_path(_halve(a), _halve(b), radius=radius)
+        coarse = dtw_path(_halve(a), _halve(b), radius=radius, open_ends=open_ends)
         lo, hi = _band_around(coarse, n, m, radius)
-    return _banded_dtw(a, b, lo, hi)
+    return _banded_dtw(a, b, lo, hi, _skip_cost(a, b) if open_ends else None)
+
+
+SKIP_FACTOR = 0.3  # skipping a frame costs this times the median distance between unrelated frames
+
+
+def _skip_cost(a: np.ndarray, b: np.ndarray, pairs: int = 4000) -> float:
+    """The median distance between randomly paired frames of `a` and `b` (fixed seed: deterministic)."""
+    rng = np.random.default_rng(0)
+    i = rng.integers(0, len(a), pairs)
+    j = rng.integers(0, len(b), pairs)
+    d = np.asarray(a, np.float64)[i] - np.asarray(b, np.float64)[j]
+    return SKIP_FACTOR * float(np.median(np.sqrt(np.einsum("ij,ij->i", d, d))))
 
 
 def _halve(x: np.ndarray) -> np.ndarray:
@@ -43,6 +59,12 @@ def _band_around(coarse: np.ndarray, n: int, m: int, radius: int) -> tuple[np.nd
     c_hi = np.zeros(n_coarse, np.int64)
     np.minimum.at(c_lo, ci, cj)
     np.maximum.at(c_hi, ci, cj)
+    # An open-ended path may start after the first coarse row and end before the last one.
+    c_lo[:ci[0]] = 0
+    c_hi[:ci[0]] = 0
+    m_coarse = int(cj[-1]) + 1
+    c_lo = np.minimum(c_lo, m_coarse - 1)
+    c_hi[ci[-1] + 1:] = m_coarse - 1
     rows = np.arange(n)
     lo = 2 * c_lo[np.minimum(rows // 2, n_coarse - 1)]
     hi = 2 * c_hi[np.minimum(rows // 2, n_coarse - 1)] + 2
@@ -66,7 +88,11 @@ def _row_costs(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, r0:
     return np.sqrt(np.einsum("ij,ij->i", d, d, dtype=np.float64))
 
 
-def _banded_dtw(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def _banded_dtw(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                skip_cost: float | None = None) -> np.ndarray:
+    """`skip_cost` None: the path runs corner to corner; else it may skip rows of `a` before its start
+    and after its end at that cost per row."""
+    open_ends = skip_cost is not None
     n, m = len(a), len(b)
     a = np.ascontiguousarray(a, np.float32)
     b = np.ascontiguousarray(b, np.float32)
@@ -89,17 +115,36 @@ def _banded_dtw(a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) ->
         if i == 0:
             row = run
         else:
-            stay = c + minimum(col[l:h], col[l + 1:h + 1])
+            if open_ends:
+                # A frame of `a` matched to nothing new in `b` (a down step) costs at most the skip cost:
+                # speech or noise that `b` lacks is passed over cheaply, wherever it comes.
+                stay = minimum(c + col[l:h], minimum(c, skip_cost) + col[l + 1:h + 1])
+            else:
+                stay = c + minimum(col[l:h], col[l + 1:h + 1])
+            if open_ends and l == 0:
+                stay[0] = min(stay[0], c[0] + i * skip_cost)  # the path may start on this row
             # Moving right along the row: best of entering at k then walking to j (prefix sums).
             row = run + running_min(stay - run)
             col[p_lo + 1:l + 1] = np.inf  # columns left of this row's band are out of reach now
         col[l + 1:h + 1] = row
         acc[offs_l[i]:offs_l[i + 1]] = row
         p_lo = l
-    return _backtrack(_step_codes(acc, lo, hi, offs), lo_l, offs_l, n - 1, m - 1)
+    end_i = n - 1
+    if open_ends:
+        # The cheapest row on which the whole of b has been matched.
+        ends = [i for i in range(n) if hi_l[i] == m]
+        end_i = min(ends, key=lambda i: acc[offs_l[i] + m - 1 - lo_l[i]] + (n - 1 - i) * skip_cost)
+    codes = _step_codes(acc, lo, hi, offs, a, b, skip_cost)
+    path = _backtrack(codes, lo_l, offs_l, end_i, m - 1, open_ends)
+    if open_ends:
+        # Rows passed over after the last frame of `b` are skipped, not matched to it.
+        last = int(np.searchsorted(path[:, 1], m - 1))
+        path = path[:last + 1]
+    return path
 
 
-def _step_codes(acc: np.ndarray, lo: np.ndarray, hi: np.ndarray, offs: np.ndarray) -> np.ndarray:
+def _step_codes(acc: np.ndarray, lo: np.ndarray, hi: np.ndarray, offs: np.ndarray, a: np.ndarray, b: np.ndarray,
+                skip_cost: float | None = None) -> np.ndarray:
     """For every band cell, the cheapest predecessor (diagonal preferred on ties), in row chunks."""
     codes = np.empty(len(acc), np.int8)
     n = len(lo)
@@ -119,15 +164,20 @@ def _step_codes(acc: np.ndarray, lo: np.ndarray, hi: np.ndarray, offs: np.ndarra
         v = np.where(v_ok, acc[np.clip(offs[up] + cols - up_lo, 0, len(acc) - 1)], inf)
         d = np.where(d_ok, acc[np.clip(offs[up] + cols - 1 - up_lo, 0, len(acc) - 1)], inf)
         hz = np.where(h_ok, acc[np.maximum(k - 1, 0)], inf)
+        if skip_cost is not None:
+            # A down step costs min(cell, skip) instead of the cell: compare what each step adds up to.
+            cell = _row_costs(a, b, lo, hi, r0, r1)
+            v = v + np.minimum(cell, skip_cost) - cell
         code = np.where(v < d, _VERT, _DIAG).astype(np.int8)
         code[hz < np.minimum(v, d)] = _HORIZ
         codes[offs[r0]:offs[r1]] = code
     return codes
 
 
-def _backtrack(steps: np.ndarray, lo: list[int], offs: list[int], i: int, j: int) -> np.ndarray:
+def _backtrack(steps: np.ndarray, lo: list[int], offs: list[int], i: int, j: int,
+               open_start: bool = False) -> np.ndarray:
     path = [(i, j)]
-    while i > 0 or j > 0:
+    while (i > 0 or j > 0) and not (open_start and j == 0):
         code = steps[offs[i] + j - lo[i]]
         if code == _DIAG:
             i -= 1

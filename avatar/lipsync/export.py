@@ -1,4 +1,5 @@
-"""Mouth tracks in Rhubarb Lip Sync's JSON and TSV formats: write (atomically or to stdout) and read back."""
+"""Mouth tracks in Rhubarb Lip Sync's JSON, TSV, XML and DAT (Moho switch) formats: write them (atomically or
+to stdout); read JSON and TSV back."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ from avatar.errors import UsageError
 from avatar.lipsync.cues import openness_from_cues
 from avatar.lipsync.track import MouthCue, MouthShape, MouthTrack
 
-FORMATS = ("json", "tsv")
+FORMATS = ("json", "tsv", "xml", "dat")
+DAT_FPS = 24.0  # Rhubarb's default frame rate for DAT files
+PRESTON_BLAIR: dict[MouthShape, str] = {
+    MouthShape.A: "MBP", MouthShape.B: "etc", MouthShape.C: "E", MouthShape.D: "AI", MouthShape.E: "O",
+    MouthShape.F: "U", MouthShape.G: "FV", MouthShape.H: "L", MouthShape.X: "rest",
+}
 
 def _r3(x: float) -> float:
     return round(float(x), 3)
@@ -35,10 +41,51 @@ def to_rhubarb_json(track: MouthTrack, sound_file: str) -> dict[str, Any]:
     }
 
 
-def to_rhubarb_tsv(track: MouthTrack) -> str:
-    """One "start<TAB>shape" line per cue, then the end time with X, as Rhubarb writes it."""
+def to_rhubarb_tsv(track: MouthTrack, rest_shape: MouthShape = MouthShape.X) -> str:
+    """One "start<TAB>shape" line per cue, then the end time with X (A without extended shape X), as
+    Rhubarb writes it."""
     lines = [f"{s:.3f}\t{v}" for s, _, v in _rounded_cues(track)]
-    lines.append(f"{_r3(track.duration_s):.3f}\tX")
+    lines.append(f"{_r3(track.duration_s):.3f}\t{rest_shape.value}")
+    return "\n".join(lines) + "\n"
+
+
+def to_rhubarb_xml(track: MouthTrack, sound_file: str) -> str:
+    """Rhubarb's XML: <rhubarbResult> with <metadata> and one <mouthCue start= end=> per cue."""
+    from xml.sax.saxutils import escape
+
+    lines = ['<?xml version="1.0" encoding="utf-8"?>', "<rhubarbResult>", "  <metadata>",
+             f"    <soundFile>{escape(sound_file)}</soundFile>",
+             f"    <duration>{_r3(track.duration_s):.3f}</duration>", "  </metadata>", "  <mouthCues>"]
+    lines += [f'    <mouthCue start="{s:.3f}" end="{e:.3f}">{v}</mouthCue>' for s, e, v in _rounded_cues(track)]
+    lines += ["  </mouthCues>", "</rhubarbResult>"]
+    return "\n".join(lines) + "\n"
+
+
+def to_rhubarb_dat(track: MouthTrack, fps: float = DAT_FPS, preston_blair: bool = False,
+                   rest_shape: MouthShape = MouthShape.X) -> str:
+    """Moho / OpenToonz switch data: "MohoSwitch1", then "frame shape" lines (frames count from 1),
+    then the end frame with the rest shape (X, or A without extended shape X)."""
+    if not 24.0 <= fps <= 100.0:
+        raise UsageError(f"the DAT frame rate must be between 24 and 100 fps, not {fps:g}")
+
+    def name(shape: MouthShape) -> str:
+        return PRESTON_BLAIR[shape] if preston_blair else shape.value
+
+    def frame(t_s: float) -> int:
+        return 1 + int(fps * round(t_s, 6))
+
+    lines = ["MohoSwitch1"]
+    last = 0
+    for c in track.cues:
+        n = frame(c.start_s)
+        if n == last:
+            continue
+        lines.append(f"{n} {name(c.shape)}")
+        last = n
+    end = frame(track.duration_s)
+    if end == last:
+        end += 1
+    lines.append(f"{end} {name(rest_shape)}")
     return "\n".join(lines) + "\n"
 
 
@@ -51,18 +98,25 @@ def dumps_json(data: dict[str, Any]) -> str:
             f'  "openness": {{"fps": {json.dumps(data["openness"]["fps"])}, "values": {values}}}\n}}\n')
 
 
-def render(track: MouthTrack, fmt: str, sound_file: str = "") -> str:
+def render(track: MouthTrack, fmt: str, sound_file: str = "", *, dat_fps: float = DAT_FPS,
+           preston_blair: bool = False, rest_shape: MouthShape = MouthShape.X) -> str:
+    """The file's text; `rest_shape` ends TSV and DAT files (A when the artist has no X)."""
     if fmt == "json":
         return dumps_json(to_rhubarb_json(track, sound_file))
     if fmt == "tsv":
-        return to_rhubarb_tsv(track)
+        return to_rhubarb_tsv(track, rest_shape)
+    if fmt == "xml":
+        return to_rhubarb_xml(track, sound_file)
+    if fmt == "dat":
+        return to_rhubarb_dat(track, dat_fps, preston_blair, rest_shape)
     raise UsageError(f"unknown lip-sync format '{fmt}'; choose one of: {', '.join(FORMATS)}")
 
 
 def write_track(track: MouthTrack, path: str | os.PathLike[str] | None, fmt: str = "json",
-                sound_file: str = "", *, overwrite: bool = True) -> None:
+                sound_file: str = "", *, overwrite: bool = True, dat_fps: float = DAT_FPS,
+                preston_blair: bool = False, rest_shape: MouthShape = MouthShape.X) -> None:
     """Write to `path` atomically (temp file, then rename), or to stdout when path is None or "-"."""
-    text = render(track, fmt, sound_file)
+    text = render(track, fmt, sound_file, dat_fps=dat_fps, preston_blair=preston_blair, rest_shape=rest_shape)
     if path is None or str(path) == "-":
         sys.stdout.write(text)
         sys.stdout.flush()

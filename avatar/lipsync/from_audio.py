@@ -1,6 +1,10 @@
-"""Mouth shapes from the sound alone (any recording): loudness plus a few spectral features per frame."""
+"""Mouth shapes from the sound alone (any recording): recognised phones where a recogniser hears the
+language (English with the `phones` extra), else loudness plus a few spectral features per frame."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -10,6 +14,9 @@ from avatar.lipsync.envelope import (EnvelopeSettings, Loudness, levels_db, loud
                                      openness_from_loudness)
 from avatar.lipsync.features import bin_frequencies, fft_size, mean_square_weights, spectral_sums
 from avatar.lipsync.track import MouthShape, MouthTrack
+
+if TYPE_CHECKING:
+    from avatar.lipsync.recognise import PhoneRecogniser
 
 _S = MouthShape
 # Label codes: index into this list; 0 is silence.
@@ -117,8 +124,44 @@ def mode_filter(labels: np.ndarray, n_codes: int, width: int = MODE_FRAMES) -> n
 
 
 def track_from_audio(audio: Audio, *, envelope: EnvelopeSettings = EnvelopeSettings(),
-                     cues: CueSettings = CueSettings()) -> MouthTrack:
-    """A mouth track for any recording, from its sound alone."""
+                     cues: CueSettings = CueSettings(), language: str = "en",
+                     recogniser: "PhoneRecogniser | str | None" = "auto",
+                     progress: Callable[[float], None] | None = None) -> MouthTrack:
+    """A mouth track for any recording, from its sound alone.
+
+    `recogniser`: "auto" hears the phones with an installed recogniser for `language` and falls back to
+    the spectral rules; "spectral" (or None) always uses the rules; a name or a recogniser uses that one.
+    `progress` is called with the seconds of audio analysed since the last call.
+    """
+    chosen = _choose(recogniser, language)
+    if chosen is None or len(audio.samples) == 0:
+        track = track_from_spectrum(audio, envelope=envelope, cues=cues)
+        if progress is not None:
+            progress(audio.duration_s)
+        return track
+    from avatar.lipsync.from_phonemes import track_from_phonemes
+
+    phones = chosen.recognise(audio, progress)
+    if not phones:  # no speech heard in a sound (a tone, a buzz, singing): the spectral rules still follow it
+        return track_from_spectrum(audio, envelope=envelope, cues=cues)
+    return track_from_phonemes(phones, audio, audio.duration_s, envelope=envelope, cues=cues, hold_closures=True)
+
+
+def _choose(recogniser: "PhoneRecogniser | str | None", language: str) -> "PhoneRecogniser | None":
+    from avatar.lipsync import recognise
+
+    if recogniser is None or recogniser == "spectral":
+        return None
+    if recogniser == "auto":
+        return recognise.recogniser_for(language)
+    if isinstance(recogniser, str):
+        return recognise.get_recogniser(recogniser)
+    return recogniser
+
+
+def track_from_spectrum(audio: Audio, *, envelope: EnvelopeSettings = EnvelopeSettings(),
+                        cues: CueSettings = CueSettings()) -> MouthTrack:
+    """Shapes from loudness and spectral rules (any language, no model): the fallback."""
     labels, loud = analyse(audio, envelope)
     labels = mode_filter(labels, len(LABEL_SHAPES))
     openness = openness_from_loudness(loud, envelope)
