@@ -24,7 +24,8 @@ VOICE = "en_US-joe-medium"
 SPEECH_S = 20 * 60.0
 
 _RTF_CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
+from avatar.bench.probe import own_peak_rss_mb
 from avatar.tts import get_engine, VoiceSettings
 sentences = json.loads(sys.stdin.read())
 t0 = time.perf_counter()
@@ -36,7 +37,7 @@ for s in sentences:
     t = time.perf_counter(); sp = engine.synthesize(s, VoiceSettings(%(voice)r))
     rtf.append((time.perf_counter() - t) / sp.duration_s)
 print(json.dumps({"rtf": rtf, "load_s": load_s,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0}))
+                  "peak_mb": own_peak_rss_mb()}))
 """
 
 

@@ -14,7 +14,7 @@ def measure(ctx: BenchContext) -> list[Figure]:
     except ImportError:
         ctx.log("photo presenter: skipped (pip install 'avatar[photo]' and matplotlib)")
         return []
-    from avatar.face.photo_bench import bench_photo_draw, bench_rig_build, sample_portrait
+    from avatar.bench.photo_frames import bench_photo_draw, bench_rig_build, sample_portrait
 
     size = (320, 180) if ctx.quick else (1920, 1080)
     frames = 20 if ctx.quick else 300

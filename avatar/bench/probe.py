@@ -56,6 +56,27 @@ def _wrap_play(cls: type, record: dict[str, Any]) -> None:
     cls.play = play  # type: ignore[method-assign]
 
 
+def own_peak_rss_mb() -> float | None:
+    """This process's own peak resident memory in MB, or None where the platform cannot tell.
+
+    On Linux it is the memory map's high-water mark (VmHWM), which starts afresh with each program;
+    `ru_maxrss` is not used there because a child keeps its parent's peak across fork and exec, so a
+    command started by a big benchmark process would report the benchmark's peak as its own."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0   # kB
+    except (OSError, ValueError):
+        pass
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    scale = 1.0 / (1024 * 1024) if sys.platform == "darwin" else 1.0 / 1024  # bytes on macOS, KB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale
+
+
 def _usage() -> dict[str, float | None]:
     """Peak resident memory (MB) and CPU seconds of this process and of its finished children
     (for children the memory is the largest one's); None where the platform cannot tell."""
@@ -66,7 +87,7 @@ def _usage() -> dict[str, float | None]:
     scale = 1.0 / (1024 * 1024) if sys.platform == "darwin" else 1.0 / 1024  # bytes on macOS, KB on Linux
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"peak_rss_mb": me.ru_maxrss * scale, "children_peak_rss_mb": kids.ru_maxrss * scale,
+    return {"peak_rss_mb": own_peak_rss_mb(), "children_peak_rss_mb": kids.ru_maxrss * scale,
             "cpu_s": me.ru_utime + me.ru_stime, "children_cpu_s": kids.ru_utime + kids.ru_stime}
 
 

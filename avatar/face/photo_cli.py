@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from avatar.errors import OutputPathError, UsageError
+from avatar.errors import UsageError
 from avatar.face.select import require_photo_extra
+from avatar.output import write_atomic
 
 SHEET_POSES = (
     ("rest", "X", 0.0, {}), ("A  p b m", "A", 0.0, {}), ("B  teeth", "B", 0.4, {}), ("C  open", "C", 0.6, {}),
@@ -24,13 +24,14 @@ def default_preview_path(photo: Path) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Check `args.photo`, print a report, write the sheet; exit 2 with one line for a bad photo."""
-    from avatar.recorder import check_output_path
+    from avatar.output import check_output_path
 
     photo = Path(args.photo)
     if not photo.is_file():
         raise UsageError(f"photo not found: {photo}")
     out = Path(args.output) if args.output else default_preview_path(photo)
-    check_output_path(out, overwrite=bool(args.overwrite) or not args.output, suffixes=(".png",))
+    overwrite = bool(args.overwrite) or not args.output   # the default sheet is the photo's own, remade
+    check_output_path(out, overwrite=overwrite, suffixes=(".png",))
     require_photo_extra()
     from avatar.face.photo_detect import MIN_FACE_PX
     from avatar.face.photo_rig import load_rig
@@ -41,13 +42,13 @@ def run(args: argparse.Namespace) -> int:
           f"minimum {MIN_FACE_PX}): usable")
     for note in rig.notes:
         print(f"  note: {note}")
-    write_sheet(photo, rig, out)
+    write_sheet(photo, rig, out, overwrite=overwrite)
     print(f"wrote {out}")
     sys.stdout.flush()
     return 0
 
 
-def write_sheet(photo: Path, rig, out: Path, tile_h: int = 360) -> None:
+def write_sheet(photo: Path, rig, out: Path, tile_h: int = 360, *, overwrite: bool = True) -> None:
     """One PNG: the head in each pose of SHEET_POSES, labelled, four to a row (written atomically)."""
     import pygame
 
@@ -85,12 +86,10 @@ def write_sheet(photo: Path, rig, out: Path, tile_h: int = 360) -> None:
         x, y = (i % cols) * tw, (i // cols) * (tile_h + label_h)
         sheet.blit(pygame.transform.smoothscale(tile, (tw, tile_h)), (x, y))
         sheet.blit(font.render(label, True, (230, 232, 238)), (x + 8, y + tile_h + 5))
-    tmp = out.with_name(f".{out.name}.part.png")
-    try:
-        pygame.image.save(sheet, str(tmp))
-        os.replace(tmp, out)
-    except (pygame.error, OSError) as exc:
-        raise OutputPathError(f"cannot write the preview {out} ({exc}); choose another folder") from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    def save(part: Path) -> None:
+        try:
+            pygame.image.save(sheet, str(part), "png")
+        except pygame.error as exc:
+            raise OSError(str(exc)) from exc
+
+    write_atomic(out, save, overwrite=overwrite)

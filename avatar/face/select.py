@@ -37,17 +37,10 @@ def make_face(spec: str | Path | None, look: Look, base_dir: Path | None = None)
 
         return ProceduralFace(look)
     if path.is_dir():
-        return _sprite_face_class()(path, look)
-    return load_photo_face(path, look)
-
-
-def _sprite_face_class():
-    try:
         from avatar.face.sprites import SpriteFace
-    except ImportError:
-        raise UsageError("this version of avatar cannot read a folder of mouth images; give a portrait "
-                         "photo (JPEG/PNG) as the face") from None
-    return SpriteFace
+
+        return SpriteFace(path, look)
+    return load_photo_face(path, look)
 
 
 def load_photo_face(path: Path, look: Look) -> Face:
@@ -78,8 +71,9 @@ def check_face(spec: str | None, base_dir: Path | str | None = None) -> str | No
         return None
     if path.is_dir():
         from avatar.face.look import get_look
+        from avatar.face.sprites import SpriteFace
 
-        _sprite_face_class()(path, get_look("official"))   # a folder with nothing usable fails now
+        SpriteFace(path, get_look("official"))   # a folder with nothing usable fails now
     else:
         require_photo_extra()
         from avatar.face.photo_rig import load_rig
@@ -95,7 +89,7 @@ def look_chosen(args) -> bool:
     """True when --look was given on the command line (not only as the config file's default)."""
     look = getattr(args, "look", None)
     config = getattr(args, "app_config", None)
-    default = config.get("look", "name") if config is not None and hasattr(config, "get") else None
+    default = config.get("look", "name") if config is not None else None
     return bool(look) and look != default
 
 

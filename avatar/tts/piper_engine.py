@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from avatar.audio import Audio
+from avatar.audio import VOICE_RATE_HZ, Audio
 from avatar.errors import UsageError
 from avatar.tts.base import Speech, VoiceInfo, VoiceSettings
 from avatar.tts.catalog import NEURAL_ENGINE, NeuralVoice, find_neural_voice, neural_voices, require_runtime
@@ -26,7 +26,7 @@ MIN_RATE_WPM = 80
 MAX_RATE_WPM = 450
 DEFAULT_RATE_WPM = 175   # the rate at which a voice speaks at its own length_scale
 DEFAULT_VOICE = "en_US-joe-medium"
-OUTPUT_RATE_HZ = 22050   # what the rest of the app (timeline, espeak-ng) runs at
+OUTPUT_RATE_HZ = VOICE_RATE_HZ   # what the rest of the app (timeline, espeak-ng) runs at
 
 
 class PiperEngine:
