@@ -34,6 +34,7 @@ SECTIONS: dict[str, str] = {
     "kiosk": "avatar.bench.kiosk",
     "kiosk_zh": "avatar.bench.kiosk_zh",
     "record": "avatar.bench.record",
+    "record_zh": "avatar.bench.record_zh",
     "memory": "avatar.bench.memory",
     "neural": "avatar.bench.neural",
 }
