@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pygame
 
+from avatar.face.base import clipped_to
 from avatar.face.body import build_body
 from avatar.face.features import Features
 from avatar.face.head import build_head
@@ -103,16 +104,11 @@ class ProceduralFace:
              state: FaceState) -> None:
         """Draw the presenter for `state` into `rect` of `surface` (nothing outside `rect`)."""
         rect = pygame.Rect(rect)
-        if rect.w < 8 or rect.h < 8:
-            return
-        old_clip = surface.get_clip()
-        visible = rect.clip(old_clip)
-        if visible.w == 0 or visible.h == 0:
-            return
-        layers = self._get(rect.size)
-        unit = layers.unit_px
-        surface.set_clip(visible)
-        try:
+        with clipped_to(surface, rect) as visible:
+            if not visible:
+                return
+            layers = self._get(rect.size)
+            unit = layers.unit_px
             eye_x = rect.x + rect.w / 2
             eye_y = rect.y + eye_line_px(rect.size)
             breath = min(1.0, max(0.0, state.breath))
@@ -121,8 +117,6 @@ class ProceduralFace:
                                        round(eye_y - layers.body_origin[1]) + body_dy),
                          special_flags=pygame.BLEND_PREMULTIPLIED)
             self._draw_head(surface, layers, eye_x, eye_y, state)
-        finally:
-            surface.set_clip(old_clip)
 
     def _draw_head(self, surface: pygame.Surface, layers: _Layers, eye_x: float, eye_y: float,
                    state: FaceState) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pygame
 
+from avatar.face.base import clipped_to
 from avatar.face.look import Look
 from avatar.face.procedural import eye_line_px, head_unit_px
 from avatar.face.sprite_pack import Overlay, SpritePack, load_sprite_pack
@@ -222,18 +223,9 @@ class SpriteFace:
              state: FaceState) -> None:
         """Draw the presenter for `state` into `rect` of `surface` (nothing outside `rect`)."""
         rect = pygame.Rect(rect)
-        if rect.w < 8 or rect.h < 8:
-            return
-        old_clip = surface.get_clip()
-        visible = rect.clip(old_clip)
-        if visible.w == 0 or visible.h == 0:
-            return
-        layout = self._get(rect.size)
-        surface.set_clip(visible)
-        try:
-            self._draw(surface, rect, layout, state)
-        finally:
-            surface.set_clip(old_clip)
+        with clipped_to(surface, rect) as visible:
+            if visible:
+                self._draw(surface, rect, self._get(rect.size), state)
 
     def _draw(self, surface: pygame.Surface, rect: pygame.Rect, layout: _Layout, state: FaceState) -> None:
         unit = layout.unit_px
