@@ -390,3 +390,31 @@ def test_look_on_the_command_line_keeps_the_drawn_presenter(photos, tmp_path) ->
     cfg = Config(values={"look": {"name": "host"}})
     assert not look_chosen(argparse.Namespace(look="host", app_config=cfg)), "the config's look is a default"
     assert look_chosen(argparse.Namespace(look="presenter", app_config=cfg))
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1080, 1920)])
+def test_the_portrait_moves_aside_for_a_slide_in_both_layouts(photos, size, tmp_path) -> None:
+    """16:9 and 9:16, with a slide: the framed portrait is whole on screen, clear of the slide, and the
+    same size as without the slide (the rig is built for one panel size)."""
+    from avatar.face.photo import panel_rect
+    from avatar.scene import Scene
+    from avatar.scene_state import SceneState
+
+    slide = tmp_path / "slide.png"
+    chart = pygame.Surface((800, 450))
+    chart.fill((240, 240, 240))
+    pygame.image.save(chart, str(slide))
+    scene = Scene(size, replace(get_look("official"), face=str(photos["grace"])))
+    screen = pygame.Surface(size)
+    sizes = []
+    for with_slide in (False, True):
+        panel = panel_rect(scene.avatar_rect(with_slide))
+        assert screen.get_rect().contains(panel)
+        if with_slide:
+            assert not panel.colliderect(scene.slide_rect()), (panel, scene.slide_rect())
+        sizes.append(panel.size)
+        scene.draw(screen, SceneState(1.0, face=FaceState(mouth_shape=MouthShape.C, mouth_open=0.8),
+                                      slide_path=str(slide) if with_slide else None))
+        inside = pygame.surfarray.array3d(screen.subsurface(panel.inflate(-8, -8))).astype(np.float32)
+        assert inside.std() > 20, "the portrait, not a flat panel, is drawn there"
+    assert sizes[0] == sizes[1]
