@@ -1,0 +1,1 @@
+"""Questions by voice: turning a visitor's recorded question into text (see base.py for the seam)."""
