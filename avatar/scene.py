@@ -16,6 +16,7 @@ from avatar.face.procedural import eye_line_px, head_unit_px
 from avatar.face.select import make_face
 from avatar.face.raster import blur, mix, shade
 from avatar.fonts import FontBook
+from avatar.scene_listen import draw_listening
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
 from avatar.textseg import cjk_share, phrase_lines, tokens
 
@@ -178,6 +179,9 @@ class Scene:
             bottom = self._draw_hint(surface, state.hint, bottom)
         if state.input_text is not None:
             bottom = self._draw_input(surface, state.input_text, state.cursor_on, bottom)
+        if state.listening is not None:
+            bottom = draw_listening(surface, state.listening, unit=self.unit, fonts=self.fonts,
+                                    accent=self.look.accent, t_s=state.t_s, bottom=bottom)
         caption_top = bottom
         if self.show_captions and state.caption is not None and state.caption.text.strip():
             caption_top = self._draw_caption(surface, state.caption, bottom)

@@ -35,6 +35,15 @@ class TitleCard:
 
 
 @dataclass(frozen=True)
+class Listening:
+    """The kiosk's voice-question pill: "listening" (with the live level 0..1), "recognising" or "notice"."""
+
+    phase: str
+    level: float = 0.0
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class SceneState:
     t_s: float
     face: FaceState = field(default_factory=FaceState)
@@ -45,3 +54,4 @@ class SceneState:
     hint: str = ""              # small line at the bottom (kiosk hints)
     input_text: str | None = None  # kiosk question box; None = no box
     cursor_on: bool = False     # kiosk text cursor blink phase
+    listening: Listening | None = None  # kiosk push-to-talk: shown above the question box

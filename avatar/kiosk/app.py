@@ -2,8 +2,10 @@
 
 Threads: this one owns the window, the keyboard, the show clock and every timeline; one thread per
 answer streams it from the session into the speech pipeline; the pipeline's thread synthesises
-chunks and hands them back (`Utterance.deliver`). Keys: type and Enter to ask, Esc to stop the answer;
-the operator's combinations (default Ctrl+Shift+Q, Ctrl+Shift+F) quit and toggle full screen.
+chunks and hands them back (`Utterance.deliver`); push-to-talk recognises on its own thread
+(`kiosk/talk.py`). Keys: type and Enter to ask, Esc to stop the answer; hold the talk key (default Tab,
+or a joystick button) to ask by voice, then Enter; the operator's combinations (default Ctrl+Shift+Q,
+Ctrl+Shift+F) quit and toggle full screen.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from avatar.kiosk.attract import AttractSchedule, greetings
 from avatar.kiosk.build import KioskSetup
 from avatar.kiosk.chunker import chunk_text_stream
 from avatar.kiosk.events import EventWriter
-from avatar.kiosk.keys import KeyCombo, parse_combo
+from avatar.kiosk.keys import KeyCombo, parse_combo, parse_talk_key
 from avatar.kiosk.live import Kind, Utterance
 from avatar.kiosk.pipeline import SpeechPipeline, SpokenChunk
 from avatar.kiosk.reaction import react
+from avatar.kiosk.talk import PushToTalk, Spoken
 from avatar.kiosk.textbox import TextBox
 from avatar.language import guess_language
+from avatar.listen.keep import HeardAudio
 from avatar.scene_state import LowerThird, SceneState
 from avatar.show import Show, ShowOptions
 from avatar.sound import SoundOut
@@ -56,6 +60,8 @@ class KioskOptions:
     attract_after_s: float | None = 20.0
     attract_every_s: float = 45.0
     max_seconds: float | None = None   # tests and demos: stop by itself after this long
+    talk_key: str = "tab"              # hold to ask by voice
+    talk_button: int | None = None     # or hold this joystick button (a USB arcade button is a joystick)
 
 
 @dataclass
@@ -87,7 +93,8 @@ class KioskApp:
 
     def __init__(self, setup: KioskSetup, options: KioskOptions, *, speak: Callable[[str], Speech],
                  sound: SoundOut, events: EventWriter | None = None,
-                 warm_up: Callable[[], None] | None = None, logger: logging.Logger | None = None) -> None:
+                 warm_up: Callable[[], None] | None = None, logger: logging.Logger | None = None,
+                 talk: PushToTalk | None = None, keep: HeardAudio | None = None) -> None:
         self.setup = setup
         self.session = setup.session
         self.options = options
@@ -98,6 +105,13 @@ class KioskApp:
         self._synthesize = speak
         self.quit_key: KeyCombo = parse_combo(options.quit_key)
         self.fullscreen_key: KeyCombo = parse_combo(options.fullscreen_key)
+        self.talk_key = parse_talk_key(options.talk_key)
+        self.talk = talk or PushToTalk(None, None, key_name=options.talk_key.title(),
+                                       language=setup.grounding.persona.language, logger=self.log)
+        self.keep = keep or HeardAudio(None)
+        self._heard: tuple[Spoken, str | None] | None = None   # the last recognised question, until asked
+        self._voice_count = 0
+        self._joysticks: list[Any] = []
         speaker = setup.grounding.persona.speaker
         self.window = Window(f"avatar kiosk \u2014 {speaker}" if speaker else "avatar kiosk", options.size,
                              self._make_scene, fullscreen=options.fullscreen, kiosk=True)
@@ -173,7 +187,7 @@ class KioskApp:
         self._question = clean.text       # on screen from the next frame, with the presenter's reaction
         self._language = guess_language(clean.text, self.setup.grounding.persona.language)
         self.stats.questions += 1
-        self._note("question", q=utterance.id, text=clean.text)
+        self._note("question", q=utterance.id, text=clean.text, **self._voice_fields(clean.text))
         events = self.session.ask(clean)
         threading.Thread(target=self._stream, args=(utterance.id, events),
                          name=f"avatar-kiosk-answer-{utterance.id}", daemon=True).start()
@@ -220,6 +234,7 @@ class KioskApp:
             screen = self._handle(event, screen, now)
             if not self._running:
                 return screen
+        self._take_spoken(now)
         self._advance(now)
         self._draw(screen, now)
         pygame.display.flip()
@@ -237,7 +252,7 @@ class KioskApp:
             elif u.stalled(t, now, STALL_PATIENCE_S):
                 self.log.warning("an answer stopped making progress; dropping it")
                 self.interrupt()
-        if self.current is None and not self.box.text and self.attract.due(now):
+        if self.current is None and not self.box.text and not self.talk.busy and self.attract.due(now):
             self.greet()
         if now >= self._next_idle_check_s:
             self._next_idle_check_s = now + 1.0
@@ -254,13 +269,14 @@ class KioskApp:
     def _reset_if_idle(self) -> None:
         """When the session says nobody is there (no key, no answer), the next visitor starts fresh:
         the conversation is forgotten and the half-typed question goes too."""
-        busy = self.current is not None and self.current.kind == "answer"
+        busy = (self.current is not None and self.current.kind == "answer") or self.talk.busy
         if busy or self._reset_done or not self.session.idle():
             return
         self._reset_done = True
         forgot = self.session.reset_if_idle()
         typed = bool(self.box.text)
         self.box.clear()
+        self._heard = None
         if forgot or typed:
             self.stats.resets += 1
             self._note("reset")
@@ -273,17 +289,30 @@ class KioskApp:
             if not self.fullscreen:   # a window's close button; full screen has none a visitor could use
                 self._quit()
         elif event.type == pygame.TEXTINPUT:
-            if self.box.insert(event.text):
+            if self.talk_key < 0x80 and event.text == chr(self.talk_key):
+                pass   # the talk key's own character (Tab) is not part of the question
+            elif self.box.insert(event.text):
                 self._typed(now)
+        elif event.type == pygame.KEYUP and event.key == self.talk_key:
+            self._talk_up(now)
+        elif event.type in (pygame.JOYBUTTONDOWN, pygame.JOYBUTTONUP):
+            if getattr(event, "button", None) == self.options.talk_button:
+                (self._talk_down if event.type == pygame.JOYBUTTONDOWN else self._talk_up)(now)
+        elif event.type == pygame.JOYDEVICEADDED and self.options.talk_button is not None:
+            self._joysticks.append(pygame.joystick.Joystick(event.device_index))   # its buttons now report
         elif event.type == pygame.KEYDOWN:
             mod = getattr(event, "mod", 0)
-            if self.quit_key.matches(event.key, mod):
+            if event.key == self.talk_key and not self.quit_key.matches(event.key, mod):
+                self._talk_down(now)
+            elif self.quit_key.matches(event.key, mod):
                 self._quit()
             elif self.fullscreen_key.matches(event.key, mod):
                 screen = self.window.toggle_fullscreen()
             elif event.key == pygame.K_ESCAPE:
                 self.interrupt()
+                self.talk.cancel()
                 self.box.clear()
+                self._heard = None
                 self._activity(now)
             elif event.key in (pygame.K_RETURN, pygame.K_KP_ENTER):
                 question = self.box.take()
@@ -296,8 +325,45 @@ class KioskApp:
                     self._typed(now)
         return screen
 
+    # --- voice questions ----------------------------------------------------------------------------------
+    def _talk_down(self, now: float) -> None:
+        self._activity(now)
+        if self.talk.press(now):
+            self.interrupt()   # the visitor speaks: the presenter stops, and does not talk into the mic
+
+    def _talk_up(self, now: float) -> None:
+        self._activity(now)
+        self.talk.release(now)
+
+    def _take_spoken(self, now: float) -> None:
+        """A recognised question goes into the box, to be checked, corrected and asked with Enter."""
+        spoken = self.talk.poll(now)
+        if spoken is None:
+            return
+        self._voice_count += 1
+        kept = self.keep.keep(spoken.audio, self._voice_count)
+        self.box.clear()
+        self.box.insert(spoken.heard.text)
+        self._heard = (spoken, kept)
+        self._typed(now)
+        fields: dict[str, Any] = {"text": spoken.heard.text, "engine": spoken.heard.engine,
+                                  "decode_s": round(spoken.heard.decode_s, 3)}
+        if kept:
+            fields["kept"] = kept
+        self._note("heard", **fields)
+
+    def _voice_fields(self, asked: str) -> dict[str, Any]:
+        """For the `question` event: whether it was spoken, and what was heard if the visitor corrected it."""
+        if self._heard is None:
+            return {}
+        heard = self._heard[0].heard.text
+        self._heard = None
+        return {"voice": True} if heard == asked else {"voice": True, "heard": heard}
+
     def _typed(self, now: float) -> None:
         self._last_typing_s = now
+        if not self.box.text:
+            self._heard = None   # all of the recognised text was rubbed out: what comes next is typed
         self._activity(now)
         if self.current is not None and self.current.kind == "greeting":
             self.interrupt()   # a greeting gives way to a visitor at once; an answer waits for Enter
@@ -386,6 +452,9 @@ class KioskApp:
         persona = self.setup.grounding.persona
         if opacity > 0 and persona.speaker:
             state = replace(state, lower_third=LowerThird(persona.speaker, persona.role, opacity))
+        listening = self.talk.view(now)
+        if listening is not None:
+            state = replace(state, listening=listening)
         self.state = state
         self.window.scene(screen).draw(screen, state)
 
@@ -400,10 +469,15 @@ class KioskApp:
             return f"{asked} \u00b7 Esc stops the answer" if asked else \
                 "Type a new question at any time \u00b7 Esc stops the answer"
         if self.box.text:
+            if self._heard is not None:
+                return phrases.HINT_HEARD if guess_language(self.box.text) == "zh" else \
+                    "Is this right? Press Enter to ask \u00b7 type to correct \u00b7 Esc clears"
             return phrases.HINT_TYPING if guess_language(self.box.text) == "zh" else "Press Enter to ask \u00b7 Esc clears"
         title = self.setup.grounding.persona.title
         english = f"Ask me about {title}" if title else "Type your question and press Enter"
-        return phrases.bilingual(english, phrases.HINT_IDLE, self.setup.grounding.persona.language)
+        hint = phrases.bilingual(english, phrases.HINT_IDLE, self.setup.grounding.persona.language)
+        talk = self.talk.hint()
+        return f"{hint} \u00b7 {talk}" if talk else hint
 
     @property
     def fullscreen(self) -> bool:
@@ -427,7 +501,7 @@ class KioskApp:
     def _shutdown(self) -> None:
         import pygame
 
-        for step in (self.interrupt, self.session.cancel, self.sound.stop):
+        for step in (self.interrupt, self.talk.cancel, self.session.cancel, self.sound.stop):
             try:
                 step()
             except Exception as exc:  # noqa: BLE001 - shutting down: keep closing the rest

@@ -13,11 +13,16 @@ from typing import Callable, Mapping, TextIO
 from typing import TYPE_CHECKING
 
 from avatar.errors import AvatarError, OutputPathError, UsageError
+from avatar.listen.keep import HeardAudio
 from avatar.kiosk.llm import DEFAULT_MODEL  # light: the SDK itself is imported only when used
 
 if TYPE_CHECKING:  # the parser is built for every command; the kiosk's parts load when it runs
     from avatar.kiosk.app import KioskApp, KioskOptions
     from avatar.kiosk.build import KioskConfig, KioskSetup
+    from avatar.kiosk.listening import RecogniserOnDemand
+    from avatar.kiosk.talk import PushToTalk
+    from avatar.listen.base import Recogniser
+    from avatar.listen.mic import Microphone
     from avatar.scene_state import SceneState
     from avatar.sound import SoundOut
     from avatar.tts.base import Speech
@@ -78,6 +83,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "pronounce.toml beside it come first)")
     parser.add_argument("--interrupt", action="store_true",
                         help="headless: a line arriving while an answer plays cancels it, as at the kiosk")
+    voice = parser.add_argument_group(
+        "questions by voice", 'hold the talk key and speak (window), or send a line {"audio": "q.wav"} '
+                              "(headless); recordings are kept only with --log")
+    voice.add_argument("--listen", choices=("auto", "sphinx", "server", "off"), default="auto",
+                       help="speech recogniser: sphinx (offline, English, needs pip install "
+                            "'avatar[phones]'), server (--listen-url), auto = server if a URL is given, "
+                            "else sphinx; off = typed questions only (default auto)")
+    voice.add_argument("--listen-url", default=None, metavar="URL",
+                       help="OpenAI-compatible transcription server, e.g. http://127.0.0.1:8000/v1 "
+                            "(it must serve /v1/audio/transcriptions; the key is $OPENAI_API_KEY)")
+    voice.add_argument("--listen-model", default="whisper-1", metavar="NAME",
+                       help="transcription model name on that server (default whisper-1)")
     window = parser.add_argument_group("kiosk window (without --headless)")
     window.add_argument("--windowed", action="store_true", help="run in a window instead of full screen")
     window.add_argument("--size", default="1280x720", metavar="WxH",
@@ -97,6 +114,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     window.add_argument("--attract-every", type=_positive(float), default=45.0, metavar="S",
                         help="then greet again every S seconds while nobody asks (default 45)")
     window.add_argument("--no-attract", action="store_true", help="never greet unprompted")
+    window.add_argument("--talk-key", default="tab", metavar="KEY",
+                        help="hold this key to ask by voice (default tab; e.g. f2, 'right ctrl')")
+    window.add_argument("--talk-button", type=int, default=None, metavar="N",
+                        help="or hold this joystick button (USB push buttons show up as joysticks)")
     window.add_argument("--max-seconds", type=_positive(float), default=None, help=argparse.SUPPRESS)
 
 
@@ -127,7 +148,7 @@ def config_from_args(args: argparse.Namespace) -> "KioskConfig":
 
 def run(args: argparse.Namespace, *, speak: SpeakFn | None = None, stdin: TextIO | None = None,
         stdout: TextIO | None = None, env: Mapping[str, str] | None = None,
-        clock: Callable[[], float] | None = None) -> int:
+        clock: Callable[[], float] | None = None, recogniser: Recogniser | None = None) -> int:
     """Run `avatar kiosk`; returns the exit code. Keyword arguments let tests inject parts."""
     log = logging.getLogger("avatar.kiosk")
     stderr_handler = _ensure_stderr_logging(log)
@@ -140,14 +161,15 @@ def run(args: argparse.Namespace, *, speak: SpeakFn | None = None, stdin: TextIO
         from avatar.kiosk.build import build_kiosk
 
         setup = build_kiosk(config, env=env, logger=log, **({"clock": clock} if clock else {}))
+        listen = recognisers(args, setup, env, recogniser)
         if not args.headless:
             log_file = _open_log(args.log)
             try:
-                return run_window(args, setup, speak=speak, log_file=log_file)
+                return run_window(args, setup, speak=speak, log_file=log_file, recogniser=listen)
             finally:
                 if log_file is not None:
                     log_file.close()
-        return _run_headless(args, setup, speak, stdin, stdout)
+        return _run_headless(args, setup, speak, stdin, stdout, listen)
     except AvatarError as exc:
         print(f"avatar kiosk: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -161,7 +183,7 @@ def window_options(args: argparse.Namespace) -> KioskOptions:
     from avatar.face.look import get_look
     from avatar.kiosk.app import KioskOptions
     from avatar.kiosk.build import DEFAULT_SCRIPT
-    from avatar.kiosk.keys import parse_combo
+    from avatar.kiosk.keys import parse_combo, parse_talk_key
     from avatar.window import parse_window_size
     from avatar.script import load_script
 
@@ -181,16 +203,22 @@ def window_options(args: argparse.Namespace) -> KioskOptions:
         raise UsageError(f"--fps {args.fps} is out of range; use 5 to 120")
     for combo in (args.operator_key, args.fullscreen_key):
         parse_combo(combo)   # a bad combination, too
+    talk_key = getattr(args, "talk_key", "tab")
+    parse_talk_key(talk_key)
+    talk_button = getattr(args, "talk_button", None)
+    if talk_button is not None and talk_button < 0:
+        raise UsageError(f"--talk-button {talk_button} is not a button number; joystick buttons count from 0")
     return KioskOptions(
         size=(w, h), fullscreen=not args.windowed, fps=args.fps, look=look, face=face,
         quit_key=args.operator_key, fullscreen_key=args.fullscreen_key,
         attract_after_s=None if args.no_attract else args.attract_after, attract_every_s=args.attract_every,
-        max_seconds=args.max_seconds)
+        max_seconds=args.max_seconds, talk_key=talk_key, talk_button=talk_button)
 
 
 def run_window(args: argparse.Namespace, setup: KioskSetup, *, speak: SpeakFn | None = None,
                sound: SoundOut | None = None, log_file: TextIO | None = None,
-               on_frame: Callable[[KioskApp, SceneState], None] | None = None) -> int:
+               on_frame: Callable[[KioskApp, SceneState], None] | None = None,
+               recogniser: RecogniserOnDemand | None = None, mic: Microphone | None = None) -> int:
     """Run the windowed kiosk; returns the exit code. Keywords let tests inject parts."""
     from avatar.audio import VOICE_RATE_HZ
     from avatar.kiosk.app import KioskApp
@@ -206,20 +234,76 @@ def run_window(args: argparse.Namespace, setup: KioskSetup, *, speak: SpeakFn | 
             setup.session.log.warning("no sound device found; answers are shown as captions only")
     events = EventWriter(io.StringIO(), log_file=log_file) if log_file is not None else None
     chosen = speak
+    talk, own_mic = _push_to_talk(args, setup, options, recogniser, mic)
     app = KioskApp(setup, options, speak=chosen, sound=sound, events=events,
-                   warm_up=lambda: _warm_up(setup, chosen))
+                   warm_up=lambda: _warm_up(setup, chosen), talk=talk,
+                   keep=HeardAudio.beside_log(args.log) if log_file is not None else None)
     try:
         app.run(on_frame)
     finally:
         if own_sound:
             sound.close()
+        if own_mic and talk.mic is not None:
+            talk.mic.close()
     return 0
 
 
+def recognisers(args: argparse.Namespace, setup: KioskSetup, env: Mapping[str, str],
+                given: Recogniser | None = None) -> RecogniserOnDemand:
+    """The kiosk's speech recogniser, built on first use (or at start-up by the window); with
+    `--listen off` using it says that voice questions are off."""
+    from avatar.kiosk.listening import RecogniserOnDemand
+
+    if given is not None:
+        return RecogniserOnDemand(lambda: given)
+    engine = getattr(args, "listen", "auto")
+
+    def build() -> Recogniser:
+        if engine == "off":
+            raise UsageError("voice questions are turned off (--listen off); type the question instead")
+        from avatar.listen.select import ListenSettings, make_recogniser
+
+        settings = ListenSettings(engine=engine, base_url=getattr(args, "listen_url", None),
+                                  model=getattr(args, "listen_model", "whisper-1"),
+                                  language=setup.grounding.persona.language)
+        return make_recogniser(settings, setup.grounding, env=env)
+
+    return RecogniserOnDemand(build)
+
+
+def _push_to_talk(args: argparse.Namespace, setup: KioskSetup, options: KioskOptions,
+                  recogniser: RecogniserOnDemand | None, mic: Microphone | None) -> tuple[PushToTalk, bool]:
+    """The talk key's controller with the microphone (opened here unless given) and the recogniser,
+    which starts loading in the background so the first voice question is quick."""
+    import threading
+
+    from avatar.kiosk.talk import PushToTalk
+    from avatar.listen.mic import open_microphone
+
+    log = setup.session.log
+    language = setup.grounding.persona.language
+    key_name = options.talk_key.title() if len(options.talk_key) > 2 else options.talk_key.upper()
+    if getattr(args, "listen", "auto") == "off" or recogniser is None:
+        return PushToTalk(None, None, key_name=key_name, unavailable="voice questions are off",
+                          language=language, logger=log), False
+    own = mic is None
+    why = ""
+    if mic is None:
+        mic, why = open_microphone()
+        if mic is None:
+            log.warning("%s; visitors type their questions (connect a microphone for voice questions)", why)
+            return PushToTalk(None, recogniser, key_name=key_name, unavailable=why, language=language,
+                              logger=log), False
+    threading.Thread(target=recogniser.warm_up, args=(log,), name="avatar-kiosk-listen-warm-up",
+                     daemon=True).start()
+    return PushToTalk(mic, recogniser, key_name=key_name, language=language, logger=log), own
+
+
 def _run_headless(args: argparse.Namespace, setup: KioskSetup, speak: SpeakFn | None,
-                  stdin: TextIO | None, stdout: TextIO | None) -> int:
+                  stdin: TextIO | None, stdout: TextIO | None, listen: RecogniserOnDemand) -> int:
     from avatar.kiosk.events import EventWriter
     from avatar.kiosk.headless import AudioOut, run_headless
+    from avatar.kiosk.listening import VoiceLines
 
     speak = _speaker(args, setup, speak)
     if args.audio_out is not None and Path(args.audio_out).exists() and not Path(args.audio_out).is_dir():
@@ -235,8 +319,10 @@ def _run_headless(args: argparse.Namespace, setup: KioskSetup, speak: SpeakFn | 
         writer = EventWriter(stdout or sys.stdout, log_file=log_file)
         lines = stdin if stdin is not None else io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8",
                                                                  errors="replace")
+        voice = VoiceLines(listen, writer, keep=HeardAudio.beside_log(args.log), base_dir=Path.cwd(),
+                           logger=setup.session.log)
         return run_headless(setup.session, lines, writer, synthesize=speak,
-                            audio=audio, interrupt=args.interrupt, info=setup.info())
+                            audio=audio, interrupt=args.interrupt, info=setup.info(), voice=voice)
     finally:
         if log_file is not None:
             log_file.close()

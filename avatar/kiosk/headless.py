@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Iterator
 from avatar.audio import save_wav
 from avatar.kiosk.answerer import AnswerEvent
 from avatar.kiosk.events import EventWriter, LogToEvents
+from avatar.kiosk.listening import VoiceLines
 from avatar.kiosk.pipeline import SpeechPipeline, SpokenChunk
 from avatar.kiosk.voice import is_silent
 from avatar.kiosk.session import KioskSession
@@ -36,8 +37,12 @@ class AudioOut:
 
 def run_headless(session: KioskSession, lines: Iterable[str], writer: EventWriter, *,
                  synthesize: Callable[[str], Speech], audio: AudioOut | None = None,
-                 interrupt: bool = False, info: dict[str, Any] | None = None) -> int:
+                 interrupt: bool = False, info: dict[str, Any] | None = None,
+                 voice: VoiceLines | None = None) -> int:
     """Answer each input line until end of input; returns the exit code (0).
+
+    With `voice`, a line `{"audio": "question.wav"}` is a recorded question, recognised on the reading
+    thread (so lines keep their order) and then asked like a typed one.
 
     Answers are spoken one after another. With `interrupt`, a line that arrives while an answer is
     still streaming or speaking cancels that answer at once, as a visitor typing at the kiosk does.
@@ -52,7 +57,7 @@ def run_headless(session: KioskSession, lines: Iterable[str], writer: EventWrite
         log.addHandler(handler)
         if log.getEffectiveLevel() > logging.INFO:
             log.setLevel(logging.INFO)  # the log file also keeps the notes (truncations, resets)
-    reader = threading.Thread(target=_read_lines, args=(lines, loop.inbox), name="avatar-kiosk-stdin",
+    reader = threading.Thread(target=_read_lines, args=(lines, loop.inbox, voice), name="avatar-kiosk-stdin",
                               daemon=True)
     writer.emit("ready", **(info or {}))
     reader.start()
@@ -86,12 +91,12 @@ class _Loop:
                                        on_error=self._on_speech_error, logger=session.log)
 
     def run(self) -> None:
-        waiting: deque[str] = deque()
+        waiting: deque[tuple[str, dict[str, Any]]] = deque()
         eof = False
         while True:
             if self.current is None:
                 if waiting:
-                    self._start(waiting.popleft())
+                    self._start(*waiting.popleft())
                     continue
                 if eof:
                     return
@@ -100,7 +105,7 @@ class _Loop:
                 line = str(rest[0])
                 if self.interrupt and self.current is not None and self.session.clean(line).text:
                     self._cancel_current()
-                waiting.append(line)
+                waiting.append((line, rest[1] if len(rest) > 1 else {}))
             elif kind == "eof":
                 eof = True
             elif kind == "event" and rest[0] == self.current:
@@ -111,13 +116,13 @@ class _Loop:
             elif kind == "spoken" and rest[0] == self.current:
                 self.current = None
 
-    def _start(self, line: str) -> None:
+    def _start(self, line: str, fields: dict[str, Any]) -> None:
         clean = self.session.clean(line)
         if not clean.text:
             return  # an empty line is not a question
         self.answer_id += 1
         answer_id = self.current = self.answer_id
-        self.writer.emit("question", q=answer_id, text=clean.text)
+        self.writer.emit("question", q=answer_id, text=clean.text, **fields)
         events = self.session.ask(clean)
         threading.Thread(target=self._stream, args=(answer_id, events), name=f"avatar-kiosk-answer-{answer_id}",
                          daemon=True).start()
@@ -185,10 +190,16 @@ class _Loop:
         self.writer.emit("error", q=answer_id, kind=kind)
 
 
-def _read_lines(lines: Iterable[str], inbox: "queue.Queue[tuple[Any, ...]]") -> None:
+def _read_lines(lines: Iterable[str], inbox: "queue.Queue[tuple[Any, ...]]", voice: VoiceLines | None) -> None:
     try:
         for line in lines:
-            inbox.put(("line", line.rstrip("\r\n")))
+            line = line.rstrip("\r\n")
+            if voice is None:
+                inbox.put(("line", line))
+                continue
+            asked = voice.question(line)
+            if asked is not None:
+                inbox.put(("line", *asked))
     except (OSError, ValueError, UnicodeError) as exc:
         logging.getLogger("avatar.kiosk").warning("stopped reading input (%s)", type(exc).__name__)
     finally:

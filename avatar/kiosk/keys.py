@@ -58,3 +58,27 @@ def parse_combo(text: str) -> KeyCombo:
     if key == pygame.K_ESCAPE:
         raise UsageError(f"'{text}' uses Esc, which visitors press to stop an answer; choose another key")
     return KeyCombo(text, key, frozenset(groups))
+
+
+# Keys a visitor types or answers with: none of them can be the talk key.
+_TYPING_KEYS = ("escape", "return", "enter", "backspace", "delete", "space")
+
+
+def parse_talk_key(text: str) -> int:
+    """The push-to-talk key, a single key name such as "tab", "f2" or "right ctrl": pygame key code.
+
+    Keys that type text or edit the question are refused: holding them must not write in the box."""
+    import pygame
+
+    name = text.strip().lower()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            key = pygame.key.key_code(name)
+    except (ValueError, pygame.error):
+        raise UsageError(f"unknown talk key '{text}'; use a key name such as tab, f2 or 'right ctrl'") from None
+    if name in _TYPING_KEYS or (len(name) == 1 and name.isprintable()) or key in (
+            pygame.K_ESCAPE, pygame.K_RETURN, pygame.K_KP_ENTER, pygame.K_BACKSPACE, pygame.K_SPACE):
+        raise UsageError(f"talk key '{text}' is used for typing questions; choose one visitors do not type "
+                         "with, e.g. tab, f2 or 'right ctrl'")
+    return key

@@ -16,6 +16,7 @@ APOLOGY = {"zh": "抱歉，我现在回答不了这个问题，请稍后再试�
 HINT_THINKING = "请稍候\u2026"
 HINT_ANSWERING = "随时可以输入新问题 \u00b7 按 Esc 停止回答"
 HINT_TYPING = "按回车键提问 \u00b7 Esc 清除"
+HINT_HEARD = "这样对吗？按回车键提问 \u00b7 可直接修改 \u00b7 Esc 清除"
 HINT_IDLE = "欢迎用中文或英文提问"
 
 
