@@ -59,6 +59,11 @@ SCHEMA: dict[str, dict[str, tuple[tuple[type, ...], dict[str, str]]]] = {
         "operator_key": ((str,), {"kiosk": "operator_key"}),
         "script": ((str,), {"kiosk": "script"}),
         "knowledge": ((str,), {"kiosk": "knowledge"}),
+        "listen": ((str,), {"kiosk": "listen"}),
+        "listen_url": ((str,), {"kiosk": "listen_url"}),
+        "listen_model": ((str,), {"kiosk": "listen_model"}),
+        "talk_key": ((str,), {"kiosk": "talk_key"}),
+        "talk_button": ((int,), {"kiosk": "talk_button"}),
     },
 }
 

@@ -320,3 +320,22 @@ def test_push_to_talk_reports_a_recogniser_error_as_a_notice() -> None:
     assert talk.poll(1.1) is None
     view = talk.view(1.2)
     assert view is not None and view.phase == "notice" and "type your question" in view.text
+
+
+def test_the_sdl_microphone_captures_through_pygame() -> None:
+    """The real capture path: SDL's dummy driver has a capture device that hears silence."""
+    from avatar.listen.mic import open_microphone
+
+    mic, why = open_microphone()
+    if mic is None:
+        pytest.skip(f"this SDL has no capture device ({why})")
+    try:
+        mic.start()
+        deadline = time.monotonic() + 20.0
+        while mic.capture.samples_kept < 4000 and time.monotonic() < deadline:   # wait for samples, not for time
+            time.sleep(0.02)
+        audio = mic.stop()
+    finally:
+        mic.close()
+    assert audio.rate_hz == 16000 and len(audio.samples) >= 4000
+    assert audio.samples.dtype == np.float32 and mic.level() == 0.0

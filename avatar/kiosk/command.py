@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the parser is built for every command; the kiosk's parts lo
     from avatar.tts.base import Speech
 
 SpeakFn = Callable[[str], "Speech"]
+LISTEN_CHOICES = ("auto", "sphinx", "server", "off")
 
 
 def _positive(kind: type) -> Callable[[str], float | int]:
@@ -86,7 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     voice = parser.add_argument_group(
         "questions by voice", 'hold the talk key and speak (window), or send a line {"audio": "q.wav"} '
                               "(headless); recordings are kept only with --log")
-    voice.add_argument("--listen", choices=("auto", "sphinx", "server", "off"), default="auto",
+    voice.add_argument("--listen", choices=LISTEN_CHOICES, default="auto",
                        help="speech recogniser: sphinx (offline, English, needs pip install "
                             "'avatar[phones]'), server (--listen-url), auto = server if a URL is given, "
                             "else sphinx; off = typed questions only (default auto)")
@@ -257,6 +258,8 @@ def recognisers(args: argparse.Namespace, setup: KioskSetup, env: Mapping[str, s
     if given is not None:
         return RecogniserOnDemand(lambda: given)
     engine = getattr(args, "listen", "auto")
+    if engine not in LISTEN_CHOICES:   # (the config file's [kiosk] listen skips argparse's check)
+        raise UsageError(f"listen = '{engine}' is not a recogniser; use one of {', '.join(LISTEN_CHOICES)}")
 
     def build() -> Recogniser:
         if engine == "off":

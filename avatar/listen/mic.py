@@ -85,17 +85,22 @@ class Capture:
         with self._lock:
             return level_of(self._recent)
 
+    @property
+    def samples_kept(self) -> int:
+        with self._lock:
+            return self._count
+
 
 class SDLMicrophone:
     """The default capture device through pygame._sdl2.audio, mono float32 at 16 kHz."""
 
-    def __init__(self, device_name: str | None = None) -> None:
+    def __init__(self, device_name: str) -> None:
         import pygame
         from pygame._sdl2 import audio as sdl_audio
 
         if not pygame.get_init():
             pygame.init()
-        self.name = device_name or "default microphone"
+        self.name = device_name
         self.capture = Capture(CAPTURE_RATE_HZ)
         # allowed_changes=0: SDL converts whatever the device does to exactly this format for us.
         self._device = sdl_audio.AudioDevice(devicename=device_name, iscapture=True,
@@ -155,8 +160,8 @@ class FakeMicrophone:
         self.closed = True
 
 
-def open_microphone(opener: Callable[[], Microphone] = SDLMicrophone) -> tuple[Microphone | None, str]:
-    """The default microphone, or (None, why not) when there is none or it cannot be opened."""
+def open_microphone(opener: Callable[[str], Microphone] = SDLMicrophone) -> tuple[Microphone | None, str]:
+    """The system's first capture device, or (None, why not) when there is none or it cannot be opened."""
     try:
         from pygame._sdl2 import audio as sdl_audio
         import pygame
@@ -169,6 +174,6 @@ def open_microphone(opener: Callable[[], Microphone] = SDLMicrophone) -> tuple[M
     if not names:
         return None, "no microphone found"
     try:
-        return opener(), ""
+        return opener(names[0]), ""
     except Exception as exc:  # noqa: BLE001 - busy, unplugged or refused by the system
         return None, f"the microphone could not be opened ({str(exc)[:80] or type(exc).__name__})"
