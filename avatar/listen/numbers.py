@@ -107,7 +107,7 @@ def spoken_tokens(text: str, *, thousands: bool = False) -> list[tuple[str, list
     hyphens and punctuation dropped ("twenty-three" -> "twenty", "three"; "&" -> "and"); `thousands`
     as for `say_number`."""
     out: list[tuple[str, list[str]]] = []
-    text = text.replace("’", "'").replace("&", " and ")
+    text = text.replace("’", "'").replace("&", " and ").replace("+", " plus ")
     for m in _WORD.finditer(text):
         token = m.group(0)
         said = say_number(token, thousands=thousands) if token[0].isdigit() else None
