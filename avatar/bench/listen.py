@@ -52,16 +52,6 @@ QUESTIONS = (
 VOICES = (("gmw/en-us", 160), ("gmw/en", 190))  # espeak-ng US English, slower; British English, faster
 
 
-def word_errors(reference: list[str], heard: list[str]) -> int:
-    """Word-level edit distance (substitutions, insertions and deletions)."""
-    row = list(range(len(heard) + 1))
-    for i, ref in enumerate(reference, 1):
-        prev, row[0] = row[0], i
-        for j, word in enumerate(heard, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ref != word))
-    return row[-1]
-
-
 def _speak(questions: tuple[str, ...], voices) -> list[tuple[str, str, object]]:
     from avatar.tts import get_engine
     from avatar.tts.base import VoiceSettings
@@ -72,7 +62,7 @@ def _speak(questions: tuple[str, ...], voices) -> list[tuple[str, str, object]]:
 
 
 def _score(recogniser, spoken, answerer) -> dict[str, list[float]]:
-    from avatar.listen.numbers import spoken_words
+    from avatar.listen.accuracy import spoken_word_errors
 
     out: dict[str, list[float]] = {"decode_s": [], "rtf": [], "errors": [], "words": [], "same": [], "voice": [],
                                  "heard": []}
@@ -82,9 +72,9 @@ def _score(recogniser, spoken, answerer) -> dict[str, list[float]]:
         elapsed = time.perf_counter() - t0
         out["decode_s"].append(elapsed)
         out["rtf"].append(elapsed / audio.duration_s)
-        reference = spoken_words(question)
-        out["errors"].append(word_errors(reference, spoken_words(heard.text)))
-        out["words"].append(len(reference))
+        errors, words = spoken_word_errors(question, heard.text)
+        out["errors"].append(errors)
+        out["words"].append(words)
         out["same"].append(float(answerer.match(heard.text).text == answerer.match(question).text))
         out["voice"].append(voice)
         out["heard"].append(heard.text)

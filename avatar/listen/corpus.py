@@ -101,6 +101,9 @@ class Corpus:
             best = forms.most_common(1)[0][0]
             if best != low and forms[low] == 0:
                 out[low] = best
+        # The question phrasings are written in lower case; "I" is always a capital.
+        for low in ("i", "i'm", "i'll", "i'd", "i've"):
+            out[low] = "I" + low[1:]
         return out
 
     def acronyms(self) -> set[str]:

@@ -24,7 +24,7 @@ from avatar.listen.lexicon import build_lexicon, cmudict_path, dictionary_text
 if TYPE_CHECKING:
     from avatar.kiosk.grounding import Grounding
 
-FORMAT_VERSION = 4  # part of the cache key: raise it when the builder changes what it writes
+FORMAT_VERSION = 5  # part of the cache key: raise it when the builder changes what it writes
 ORDER = 3
 BACKGROUND_WORDS = 3000    # everyday words a visitor may use that the kiosk's text does not
 BACKGROUND_WEIGHT = 0.1    # their share of the single-word probabilities
