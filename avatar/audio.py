@@ -51,6 +51,17 @@ class Audio:
         out = np.interp(x_out, np.arange(len(self.samples), dtype=np.float64), self.samples)
         return Audio(out.astype(np.float32), rate_hz)
 
+    def downsampled(self, rate_hz: int) -> "Audio":
+        """`resampled`, with content above the new Nyquist frequency filtered out first so it does not
+        fold down (what a speech recogniser wants); NaN and infinities become silence and full scale."""
+        x = np.nan_to_num(self.samples, nan=0.0, posinf=1.0, neginf=-1.0)
+        if self.rate_hz > rate_hz and len(x) > 64:
+            cutoff = 0.5 * rate_hz / self.rate_hz * 0.95  # of the input's sample rate
+            n = np.arange(-24, 25)
+            taps = 2 * cutoff * np.sinc(2 * cutoff * n) * np.hamming(len(n))
+            x = np.convolve(x, (taps / taps.sum()).astype(np.float32), mode="same")
+        return Audio(x, self.rate_hz).resampled(rate_hz)
+
     def to_int16(self) -> np.ndarray:
         return (np.clip(self.samples, -1.0, 1.0) * 32767.0).astype("<i2")
 

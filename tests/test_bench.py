@@ -30,6 +30,11 @@ UNBUDGETED = {"record_peak_memory_all_mb", "encoder_limit_720p_x", "encoder_limi
 FIGURES |= {"draw_1080p_zh_median_ms", "zh_segmenter_start_s"}  # avatar.bench.cjk
 FIGURES |= {"record_zh_720p_x_realtime", "record_zh_720p_vs_en"}  # avatar.bench.record_zh
 UNBUDGETED |= {"record_zh_720p_x_realtime"}
+FIGURES |= {"listen_decode_s", "listen_rtf", "listen_word_accuracy", "listen_same_answer",  # avatar.bench.listen
+            "listen_generic_decode_s", "listen_generic_word_accuracy", "listen_generic_same_answer",
+            "listen_model_build_s"}
+UNBUDGETED |= {"listen_word_accuracy", "listen_same_answer", "listen_generic_decode_s",
+               "listen_generic_word_accuracy", "listen_generic_same_answer"}
 
 
 def bench(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -33,6 +33,7 @@ SECTIONS: dict[str, str] = {
     "launch": "avatar.bench.launch",
     "kiosk": "avatar.bench.kiosk",
     "kiosk_zh": "avatar.bench.kiosk_zh",
+    "listen": "avatar.bench.listen",
     "record": "avatar.bench.record",
     "record_zh": "avatar.bench.record_zh",
     "memory": "avatar.bench.memory",

@@ -1,4 +1,5 @@
-"""A fake OpenAI-compatible chat server on 127.0.0.1 that streams SSE like the real API, with failure modes.
+"""A fake OpenAI-compatible chat server on 127.0.0.1 that streams SSE like the real API, with failure modes;
+it also answers /v1/audio/transcriptions (multipart upload -> {"text": `transcript`}).
 
 The LLM seam's fake, shipped in the package like a mock transport: the kiosk tests, the benchmark and
 the soak run talk to it instead of a real model server (it listens on 127.0.0.1 only).
@@ -8,7 +9,7 @@ the soak run talk to it instead of a real model server (it listens on 127.0.0.1 
 
 Modes: normal, error500, hang (accepts, never answers), silent (answers 200 and opens the stream, then
 says nothing), bad_json (garbage mid-stream), cut (connection dropped half way), rate_limit (HTTP 429),
-slow (stops for `slow_gap_s` half way, then goes on), slowdown (half way the pace drops to
+slow (stops for `slow_gap_s` half way, then goes on), auth (HTTP 401 to every request), slowdown (half way the pace drops to
 `slow_words_per_s`, one word a second by default). `first_token_s` makes any streaming mode slow to
 start. `words_per_s` streams whole words with their punctuation (" Beijing,") as many servers do,
 instead of tokenizer pieces; `LATE_PUNCTUATION_REPLY` is an answer whose first clause mark comes late. `mode_for(call_number)` picks a mode per
@@ -27,9 +28,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, Sequence
 
-MODES = ("normal", "error500", "hang", "silent", "bad_json", "cut", "rate_limit", "slow", "slowdown")
+MODES = ("normal", "error500", "hang", "silent", "bad_json", "cut", "rate_limit", "slow", "slowdown", "auth")
 # The modes a rotating failure picks from (the slow-paced ones are failures of speed, asked for by name).
 FAILURE_MODES = ("error500", "hang", "bad_json", "cut", "rate_limit", "slow")
+DEFAULT_TRANSCRIPT = "When is the Global Digital Economy Conference?"
 DEFAULT_REPLY = ("Thank you for asking, that is a great question. The fourth Global Digital Economy "
                  "Conference will be held in Beijing next summer. We would be delighted to welcome you there.")
 # The first clause mark comes only after fourteen words: a model that does not punctuate early.
@@ -70,7 +72,7 @@ class FakeLLMServer:
     """Start with `with FakeLLMServer(mode=...) as server:`; point the SDK at `server.base_url`.
 
     Attributes may be changed between requests (`mode`, `reply`, `first_token_s`, `tokens_per_s`,
-    `words_per_s`, `slow_words_per_s`).
+    `words_per_s`, `slow_words_per_s`, `transcript`).
     `requests` records each request's path, headers (lower-case names) and JSON body; `hangups` counts streams the
     client closed early.
     """
@@ -79,7 +81,8 @@ class FakeLLMServer:
                  tokens_per_s: float = 0.0, port: int = 0, model: str = "fake-model",
                  mode_for: Callable[[int], str] | None = None, slow_gap_s: float = 2.0,
                  keep_requests: bool = True, reply_for: Callable[[dict[str, Any]], str] | None = None,
-                 words_per_s: float = 0.0, slow_words_per_s: float = 1.0) -> None:
+                 words_per_s: float = 0.0, slow_words_per_s: float = 1.0,
+                 transcript: str = DEFAULT_TRANSCRIPT) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; one of {MODES}")
         self.mode = mode
@@ -96,6 +99,7 @@ class FakeLLMServer:
         self.words_per_s = words_per_s            # > 0: whole words at this pace instead of tokens
         self.slow_words_per_s = slow_words_per_s  # the pace after half way in "slowdown" mode
         self.model = model
+        self.transcript = transcript  # what /audio/transcriptions answers
         self.requests: list[dict[str, Any]] = []
         self.hangups = 0  # streams the client closed before the end (a cancelled answer)
         self._stop = threading.Event()
@@ -152,6 +156,9 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            if self.path.rstrip("/").endswith("/audio/transcriptions"):
+                self._transcribe(raw)
+                return
             try:
                 body = json.loads(raw or b"{}")
             except json.JSONDecodeError:
@@ -176,6 +183,10 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                 auth = self.headers.get("authorization", "")
                 self._json(500, {"error": {"message": f"upstream exploded for {auth}", "type": "server_error"}})
                 return
+            if mode == "auth":
+                self._json(401, {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
+                                           "code": "invalid_api_key"}})
+                return
             if mode == "rate_limit":
                 self._json(429, {"error": {"message": "Rate limit reached, slow down", "type": "rate_limit_error",
                                            "code": "rate_limit_exceeded"}}, extra={"Retry-After": "20"})
@@ -184,6 +195,30 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                 self._json(200, _completion(server.model, server.answer(body)))
                 return
             self._stream(mode, body)
+
+        def _transcribe(self, raw: bytes) -> None:
+            """A speech-to-text request: multipart fields (`model`, `language`, the `file`) are recorded;
+            the answer is the server's `transcript` (or a failure by mode)."""
+            fields = _multipart(self.headers.get("Content-Type", ""), raw)
+            if server.keep_requests:
+                server.requests.append({"path": self.path, "fields": fields,
+                                        "headers": {k.lower(): v for k, v in self.headers.items()}})
+            mode = server.mode
+            if mode in ("hang", "silent"):
+                server.wait(60.0)
+                self.close_connection = True
+            elif mode == "auth":
+                self._json(401, {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error",
+                                           "code": "invalid_api_key"}})
+            elif mode == "rate_limit":
+                self._json(429, {"error": {"message": "Rate limit reached", "type": "rate_limit_error"}})
+            elif mode == "error500":
+                auth = self.headers.get("authorization", "")
+                self._json(500, {"error": {"message": f"upstream exploded for {auth}", "type": "server_error"}})
+            elif "file" not in fields:
+                self._json(400, {"error": {"message": "no file", "type": "invalid_request_error"}})
+            else:
+                self._json(200, {"text": server.transcript})
 
         # --- responses ---------------------------------------------------------------------------
 
@@ -247,6 +282,24 @@ def _make_handler(server: FakeLLMServer) -> type[BaseHTTPRequestHandler]:
                 server.hangups += 1
 
     return Handler
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """The fields of a multipart/form-data body: text values as str, files as their size in bytes."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(
+        f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + body)
+    fields: dict[str, Any] = {}
+    if not message.is_multipart():
+        return fields
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        if name:
+            fields[str(name)] = len(payload) if part.get_filename() else payload.decode("utf-8", "replace")
+    return fields
 
 
 def _delta(model: str, delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
