@@ -32,8 +32,9 @@ FIGURES |= {"record_zh_720p_x_realtime", "record_zh_720p_vs_en"}  # avatar.bench
 UNBUDGETED |= {"record_zh_720p_x_realtime"}
 FIGURES |= {"listen_decode_s", "listen_rtf", "listen_word_accuracy", "listen_same_answer",  # avatar.bench.listen
             "listen_generic_decode_s", "listen_generic_word_accuracy", "listen_generic_same_answer",
-            "listen_model_build_s"}
+            "listen_model_build_s", "listen_natural_word_accuracy", "listen_natural_same_answer"}
 UNBUDGETED |= {"listen_word_accuracy", "listen_same_answer", "listen_generic_decode_s",
+               "listen_natural_word_accuracy", "listen_natural_same_answer",
                "listen_generic_word_accuracy", "listen_generic_same_answer"}
 
 

@@ -339,3 +339,36 @@ def test_the_sdl_microphone_captures_through_pygame() -> None:
         mic.close()
     assert audio.rate_hz == 16000 and len(audio.samples) >= 4000
     assert audio.samples.dtype == np.float32 and mic.level() == 0.0
+
+
+# --- end to end with the real recogniser ----------------------------------------------------------------
+
+def test_a_spoken_question_is_heard_offline_and_answered(tmp_path: Path, monkeypatch) -> None:
+    """espeak-ng says the question into a WAV; the headless kiosk recognises it with PocketSphinx and the
+    kiosk's own language model, and answers it."""
+    pytest.importorskip("pocketsphinx")
+    from avatar.tts import get_engine
+    from avatar.tts.base import VoiceSettings
+
+    monkeypatch.chdir(tmp_path)
+    speech = get_engine("pyttsx3").synthesize("When is the Global Digital Economy Conference?",
+                                              VoiceSettings("gmw/en-us", 160))
+    save_wav(speech.audio, tmp_path / "question.wav")
+    events = run_headless(["--engine", "fake", "--listen", "sphinx"], '{"audio": "question.wav"}\n')
+    heard = next(e for e in events if e["event"] == "heard")
+    assert heard["engine"] == "sphinx" and "conference" in heard["text"].lower()
+    question = next(e for e in events if e["event"] == "question")
+    assert question["voice"] is True and question["text"] == heard["text"]
+    spoken = " ".join(e["text"] for e in events if e["event"] == "chunk")
+    assert "2024" in spoken or "July" in spoken or "Conference" in spoken, spoken
+
+
+def test_a_chinese_kiosk_without_a_server_says_voice_questions_are_off(tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("pocketsphinx")
+    monkeypatch.chdir(tmp_path)
+    save_wav(voice_recording(), tmp_path / "q.wav")
+    script = Path(__file__).resolve().parent.parent / "assets" / "speeches" / "beijing-digital-economy-zh.md"
+    events = run_headless(["--engine", "fake", "--script", str(script)], '{"audio": "q.wav"}\n')
+    error = next(e for e in events if e["event"] == "error")
+    assert error["kind"] == "voice_off" and "English only" in error["message"]
+    assert "transcription server" in error["message"]

@@ -1,5 +1,6 @@
 """Figures: asking the kiosk by voice. Visitor questions, worded unlike the FAQ and the notes, are spoken
-by espeak-ng in two voices and rates and recognised offline with the kiosk's own language model (and,
+by espeak-ng in two voices and rates, and by the natural (neural) voice when the `neural` extra is there
+(the nearest stand-in for a person here), and recognised offline with the kiosk's own language model (and,
 for comparison, with PocketSphinx's general English model): time per question, real-time factor,
 word accuracy, and how often the recognised text gets the same local answer as the typed text.
 
@@ -50,15 +51,22 @@ QUESTIONS = (
     "What can I ask you about?",
 )
 VOICES = (("gmw/en-us", 160), ("gmw/en", 190))  # espeak-ng US English, slower; British English, faster
+NATURAL = ("joe", 170)                           # the bundled Piper voice, a recorded person's
 
 
-def _speak(questions: tuple[str, ...], voices) -> list[tuple[str, str, object]]:
+def _speak(questions: tuple[str, ...], voices, engine_name: str = "pyttsx3") -> list[tuple[str, str, object]]:
     from avatar.tts import get_engine
     from avatar.tts.base import VoiceSettings
 
-    engine = get_engine("pyttsx3")
+    engine = get_engine(engine_name)
     return [(f"{voice}@{rate}", q, engine.synthesize(q, VoiceSettings(voice, rate)).audio)
             for voice, rate in voices for q in questions]
+
+
+def _natural_voice_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("onnxruntime") is not None
 
 
 def _score(recogniser, spoken, answerer) -> dict[str, list[float]]:
@@ -116,6 +124,10 @@ def measure(ctx: BenchContext) -> list[Figure]:
     ctx.log(f"listen: speaking {len(questions)} questions in {len(voices)} espeak-ng voice(s)")
     spoken = _speak(questions, voices)
     names = [f"{v}@{r}" for v, r in voices]
+    natural = f"{NATURAL[0]}@{NATURAL[1]}"
+    if _natural_voice_installed():
+        ctx.log(f"listen: speaking them in the natural voice ({natural})")
+        spoken += _speak(questions, (NATURAL,), "piper")
     scores = {}
     for name, recogniser in recognisers.items():
         ctx.log(f"listen: recognising them with the {name} language model")
@@ -124,7 +136,11 @@ def measure(ctx: BenchContext) -> list[Figure]:
         ctx.log(f"listen: {voice}: {question!r} -> {heard!r}{'' if same else ' (another answer)'}")
     topic_acc, topic_same = _per_voice(scores["topic"], names)
     generic_acc, generic_same = _per_voice(scores["generic"], names)
-    n = len(spoken)
+    in_espeak = [i for i, (v, _, _) in enumerate(spoken) if v in names]
+    for name in scores:   # time figures: over the espeak-ng recordings, as before the natural voice came
+        scores[name]["decode_s"] = [scores[name]["decode_s"][i] for i in in_espeak]
+        scores[name]["rtf"] = [scores[name]["rtf"][i] for i in in_espeak]
+    n = len(in_espeak)
     common = {"questions": n, "voices": names, "model_words": model.words, "heard": scores["topic"]["heard"]}
     how_time = (f"wall clock of transcribe() per question ({n}: {len(questions)} questions x {len(voices)} "
                 "espeak-ng voices), resampling included, model loaded before")
@@ -156,5 +172,17 @@ def measure(ctx: BenchContext) -> list[Figure]:
                "once per change of the kiosk's text, then read from the cache", comparable=not ctx.quick,
                extra={"words": model.words}),
     ]
+    if any(v == natural for v, _, _ in spoken):
+        (nat_acc,), (nat_same,) = _per_voice(scores["topic"], [natural])
+        (gen_acc,), _ = _per_voice(scores["generic"], [natural])
+        figures += [
+            Figure("listen_natural_word_accuracy", "ask by voice: word accuracy, natural voice (kiosk model)",
+                   "ratio", (nat_acc,), notes=how_acc + f"; spoken by the Piper voice {natural}; the general "
+                   f"model gets {gen_acc:.2f} on the same recordings", comparable=not ctx.quick,
+                   extra={"generic_word_accuracy": gen_acc}),
+            Figure("listen_natural_same_answer", "ask by voice: same local answer as typed, natural voice",
+                   "ratio", (nat_same,), notes=how_same + f"; spoken by the Piper voice {natural}",
+                   comparable=not ctx.quick),
+        ]
     return figures
 

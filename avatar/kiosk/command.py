@@ -93,7 +93,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                             "else sphinx; off = typed questions only (default auto)")
     voice.add_argument("--listen-url", default=None, metavar="URL",
                        help="OpenAI-compatible transcription server, e.g. http://127.0.0.1:8000/v1 "
-                            "(it must serve /v1/audio/transcriptions; the key is $OPENAI_API_KEY)")
+                            "(it must serve /v1/audio/transcriptions; default $AVATAR_LISTEN_BASE_URL; "
+                            "the key is $OPENAI_API_KEY)")
     voice.add_argument("--listen-model", default="whisper-1", metavar="NAME",
                        help="transcription model name on that server (default whisper-1)")
     window = parser.add_argument_group("kiosk window (without --headless)")
@@ -267,9 +268,10 @@ def recognisers(args: argparse.Namespace, setup: KioskSetup, env: Mapping[str, s
         from avatar.listen.select import ListenSettings, make_recogniser
 
         settings = ListenSettings(engine=engine, base_url=getattr(args, "listen_url", None),
-                                  model=getattr(args, "listen_model", "whisper-1"),
-                                  language=setup.grounding.persona.language)
-        return make_recogniser(settings, setup.grounding, env=env)
+                                  model=getattr(args, "listen_model", "whisper-1"))
+        recogniser = make_recogniser(settings, setup.grounding, env=env)
+        assert recogniser is not None   # only "off" gives none, and that was refused above
+        return recogniser
 
     return RecogniserOnDemand(build)
 

@@ -32,6 +32,11 @@ class RecogniserOnDemand:
         self._error: AvatarError | None = None
         self._lock = threading.Lock()
 
+    @property
+    def failure(self) -> AvatarError | None:
+        """Why the recogniser could not be built, once that has been tried and failed."""
+        return self._error
+
     def __call__(self) -> Recogniser:
         with self._lock:
             if self._recogniser is None and self._error is None:

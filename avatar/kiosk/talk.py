@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from avatar.audio import Audio
+from avatar.errors import AvatarError
 from avatar.listen.base import Heard, RecognitionError, Recogniser
 from avatar.listen.mic import Microphone
 from avatar.scene_state import Listening
@@ -52,7 +53,13 @@ class PushToTalk:
 
     @property
     def available(self) -> bool:
-        return self.mic is not None and self._recogniser is not None
+        """A microphone and a recogniser that has not failed to start."""
+        if self.mic is None or self._recogniser is None:
+            return False
+        failure = getattr(self._recogniser, "failure", None)   # a recogniser built on demand that could not be
+        if failure is not None and not self.unavailable:
+            self.unavailable = _short(str(failure))
+        return failure is None
 
     @property
     def busy(self) -> bool:
@@ -103,7 +110,9 @@ class PushToTalk:
         with self._lock:
             result, self._result = self._result, None
             failed, self._failed = self._failed, None
-        if failed is not None:
+        if failed == "voice_off":
+            self._say(self._unavailable_notice(), now)
+        elif failed is not None:
             self._say(self._not_heard() if failed == "not_heard" else
                       self._text("Sorry, I could not listen just now. Please type your question",
                                  "抱歉，现在无法识别语音，请输入您的问题"), now)
@@ -143,6 +152,10 @@ class PushToTalk:
         except RecognitionError as exc:
             self.log.warning("speech recognition failed (%s)", exc.kind)
             failed = exc.kind
+        except AvatarError as exc:   # the recogniser cannot start here (missing extra, English only, no key)
+            self.log.warning("voice questions are off: %s", exc)
+            self.unavailable = _short(str(exc))
+            failed = "voice_off"
         except Exception as exc:  # noqa: BLE001 - the kiosk never dies of a recogniser
             self.log.error("speech recognition failed unexpectedly (%s)", type(exc).__name__)
             failed = "internal"
@@ -166,3 +179,8 @@ class PushToTalk:
     def _text(self, english: str, chinese: str) -> str:
         return chinese if self.language == "zh" else english
 
+
+
+def _short(reason: str) -> str:
+    """A setup error's problem part for the screen: before the fix (after ';') and without a final stop."""
+    return reason.split(";")[0].strip().rstrip(".")
