@@ -372,3 +372,22 @@ def test_a_chinese_kiosk_without_a_server_says_voice_questions_are_off(tmp_path:
     error = next(e for e in events if e["event"] == "error")
     assert error["kind"] == "voice_off" and "English only" in error["message"]
     assert "transcription server" in error["message"]
+
+
+def test_a_transcription_server_hears_the_question_when_one_is_named(tmp_path: Path, monkeypatch) -> None:
+    """`--listen-url` sends the recording to an OpenAI-compatible /v1/audio/transcriptions server (a real
+    HTTP server here); its text is asked, the LLM answering with the same kind of server."""
+    from llm_server import FakeLLMServer
+
+    monkeypatch.chdir(tmp_path)
+    save_wav(voice_recording(), tmp_path / "q.wav")
+    with FakeLLMServer(transcript="Who leads the bureau?") as server:
+        out = io.StringIO()
+        args = headless_parse("--engine", "fake", "--listen-url", server.base_url, "--listen-model", "small")
+        assert command.run(args, stdin=io.StringIO('{"audio": "q.wav"}\n'), stdout=out, env={}) == 0
+        uploads = [r for r in server.requests if r["path"].endswith("/audio/transcriptions")]
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    heard = next(e for e in events if e["event"] == "heard")
+    assert heard["engine"] == "server" and heard["text"] == "Who leads the bureau?"
+    assert len(uploads) == 1 and uploads[0]["fields"]["model"] == "small"
+    assert next(e for e in events if e["event"] == "question")["text"] == "Who leads the bureau?"
