@@ -23,7 +23,7 @@ from avatar.kiosk.listening import RecogniserOnDemand, audio_request
 from avatar.kiosk.talk import MIN_HOLD_S, PushToTalk
 from avatar.listen.base import FakeRecogniser, Heard, RecognitionError
 from avatar.listen.keep import HeardAudio
-from avatar.listen.mic import FakeMicrophone, level_of
+from avatar.listen.mic import FakeMicrophone, level_of, loudest_level
 from avatar.scene import Scene
 from avatar.scene_state import Listening, SceneState
 from test_kiosk_app import Driver, Sink, Step, fast_voice, parse as window_parse, post_key, post_text
@@ -275,6 +275,9 @@ def test_level_meter_follows_loudness() -> None:
     speech = np.full(800, 0.1, np.float32)
     assert level_of(quiet) == 0.0 and 0.6 < level_of(speech) < 1.0 and level_of(speech * 10) == 1.0
     assert level_of(np.zeros(0, np.float32)) == 0.0
+    burst = np.concatenate([np.zeros(16000, np.float32), speech, np.zeros(16000, np.float32)])
+    assert loudest_level(Audio(burst, 16000)) == pytest.approx(level_of(speech), abs=0.1), \
+        "a short loud moment in a quiet recording counts"
 
 
 def test_heard_audio_writes_nothing_without_a_log(tmp_path: Path) -> None:
@@ -391,3 +394,39 @@ def test_a_transcription_server_hears_the_question_when_one_is_named(tmp_path: P
     assert heard["engine"] == "server" and heard["text"] == "Who leads the bureau?"
     assert len(uploads) == 1 and uploads[0]["fields"]["model"] == "small"
     assert next(e for e in events if e["event"] == "question")["text"] == "Who leads the bureau?"
+
+
+def test_in_the_window_a_spoken_question_lands_in_the_box_offline() -> None:
+    """The whole path at the kiosk window: the talk key, a microphone hearing espeak-ng say the question,
+    PocketSphinx with the kiosk's language model, and the words in the box."""
+    pytest.importorskip("pocketsphinx")
+    from avatar.kiosk.command import recognisers
+    from avatar.tts import get_engine
+    from avatar.tts.base import VoiceSettings
+
+    said = get_engine("pyttsx3").synthesize("Where is the conference in 2024?", VoiceSettings("gmw/en-us", 160))
+    mic = FakeMicrophone(said.audio)
+    held: dict[str, float] = {}
+
+    def press(app) -> None:
+        post_key(pygame.K_TAB)
+        held["at"] = time.perf_counter()
+
+    steps = [
+        Step("press", lambda app, s: True, press),
+        Step("listening", lambda app, s: s.listening is not None and s.listening.phase == "listening",
+             lambda app: mic.feed(said.audio.duration_s + 0.2)),
+        Step("held", lambda app, s: time.perf_counter() - held["at"] > MIN_HOLD_S + 0.05,
+             lambda app: key_up(pygame.K_TAB)),
+        Step("recognising", lambda app, s: s.listening is None or s.listening.phase == "recognising"),
+        Step("words in the box", lambda app, s: bool(s.input_text)),
+    ]
+    args = window_parse("--listen", "sphinx")
+    setup = build_kiosk(command.config_from_args(args), env={})
+    sink = Sink()
+    driver = Driver(sink, steps, 60.0)
+    assert command.run_window(args, setup, speak=fast_voice(), sound=sink, on_frame=driver, mic=mic,
+                              recogniser=recognisers(args, setup, {})) == 0
+    assert driver.steps == [], f"stuck at step {driver.steps[0].name!r} (done: {driver.done})"
+    text = next(s.input_text for s in driver.frames if s.input_text)
+    assert "conference" in text.lower() and "2024" in text, text

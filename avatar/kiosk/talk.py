@@ -14,7 +14,7 @@ from typing import Callable
 from avatar.audio import Audio
 from avatar.errors import AvatarError
 from avatar.listen.base import Heard, RecognitionError, Recogniser
-from avatar.listen.mic import Microphone
+from avatar.listen.mic import Microphone, loudest_level
 from avatar.scene_state import Listening
 
 MIN_HOLD_S = 0.35        # a tap is not a question: it shows how to use the key instead
@@ -91,7 +91,7 @@ class PushToTalk:
             self._say(self._text(f"Hold {self.key_name} while you speak, then let go",
                                  f"请按住 {self.key_name} 说话，说完松开"), now)
             return False
-        if self._peak < QUIET_LEVEL or audio.duration_s == 0:
+        if max(self._peak, loudest_level(audio)) < QUIET_LEVEL or audio.duration_s == 0:
             self._say(self._not_heard(), now)
             return False
         self._working = True

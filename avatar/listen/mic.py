@@ -29,6 +29,16 @@ def level_of(samples: np.ndarray) -> float:
     return float(min(1.0, max(0.0, (db - FLOOR_DB) / (FULL_DB - FLOOR_DB))))
 
 
+def loudest_level(audio: Audio) -> float:
+    """The meter's highest reading over a recording (50 ms windows): how loud the visitor got."""
+    n = max(1, int(LEVEL_WINDOW_S * audio.rate_hz))
+    blocks = len(audio.samples) // n
+    if blocks == 0:
+        return level_of(audio.samples)
+    rms = np.sqrt(np.mean(np.square(audio.samples[:blocks * n].reshape(blocks, n), dtype=np.float64), axis=1))
+    return level_of(np.full(1, float(rms.max()), np.float32))
+
+
 class Microphone(Protocol):
     """Records between `start` and `stop`; `level` may be read at any time from the drawing thread."""
 
