@@ -430,3 +430,22 @@ def test_in_the_window_a_spoken_question_lands_in_the_box_offline() -> None:
     assert driver.steps == [], f"stuck at step {driver.steps[0].name!r} (done: {driver.done})"
     text = next(s.input_text for s in driver.frames if s.input_text)
     assert "conference" in text.lower() and "2024" in text, text
+
+
+def test_a_stuck_talk_key_lets_go_at_the_recording_limit() -> None:
+    from avatar.listen.mic import MAX_CAPTURE_S
+
+    mic = FakeMicrophone(voice_recording())
+    fake = FakeRecogniser("Who leads it?")
+    talk = PushToTalk(mic, lambda: fake)
+    assert talk.press(100.0)
+    mic.feed(1.0)
+    assert talk.poll(100.0 + MAX_CAPTURE_S - 0.1) is None and talk.listening_since is not None
+    talk.poll(100.0 + MAX_CAPTURE_S)
+    assert talk.listening_since is None, "released by itself"
+    for _ in range(500):
+        if not talk.busy:
+            break
+        time.sleep(0.01)
+    spoken = talk.poll(100.0 + MAX_CAPTURE_S + 1)
+    assert spoken is not None and spoken.heard.text == "Who leads it?"

@@ -14,7 +14,7 @@ from typing import Callable
 from avatar.audio import Audio
 from avatar.errors import AvatarError
 from avatar.listen.base import Heard, RecognitionError, Recogniser
-from avatar.listen.mic import Microphone, loudest_level
+from avatar.listen.mic import MAX_CAPTURE_S, Microphone, loudest_level
 from avatar.scene_state import Listening
 
 MIN_HOLD_S = 0.35        # a tap is not a question: it shows how to use the key instead
@@ -106,7 +106,10 @@ class PushToTalk:
         self.listening_since = None
 
     def poll(self, now: float) -> Spoken | None:
-        """The recognised question once it is ready (then None again); notices for what failed."""
+        """The recognised question once it is ready (then None again); notices for what failed. A key
+        held past the recording limit (stuck, or its release lost with the window's focus) lets go."""
+        if self.listening_since is not None and now - self.listening_since >= MAX_CAPTURE_S:
+            self.release(now)
         with self._lock:
             result, self._result = self._result, None
             failed, self._failed = self._failed, None
