@@ -179,8 +179,8 @@ def open_microphone(opener: Callable[[str], Microphone] = SDLMicrophone) -> tupl
         if not pygame.get_init():
             pygame.init()
         names = sdl_audio.get_audio_device_names(True)
-    except Exception as exc:  # noqa: BLE001 - an SDL without capture support: no microphone
-        return None, f"microphones cannot be listed here ({type(exc).__name__})"
+    except Exception:  # noqa: BLE001 - no sound system at all (SDL's audio did not start): no microphone
+        return None, "no microphone found (the sound system did not start)"
     if not names:
         return None, "no microphone found"
     try:
