@@ -38,7 +38,7 @@ class Capture:
     def reset(self) -> None:
         self.pcm, self.events = [], []
 
-    def add(self, wav, numsamples: int, events) -> None:  # noqa: ANN001 - ctypes pointers
+    def add(self, wav, numsamples: int, events) -> None:  # wav, events: ctypes pointers
         """Keep one callback's samples and events; `events` may be any pointer to espeak_EVENT (pyttsx3 has its own type)."""
         if numsamples > 0 and wav:
             self.pcm.append(ctypes.string_at(wav, numsamples * ctypes.sizeof(ctypes.c_short)))

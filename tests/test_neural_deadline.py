@@ -24,9 +24,9 @@ from avatar.script import parse_script
 from avatar.tts import piper_model
 from avatar.tts.base import VoiceSettings
 from avatar.tts.deadline import Deadline
+from avatar.tts.piper_engine import TIMEOUT_S, PiperEngine
 
 pytest.importorskip("onnxruntime", reason="the neural extra is installed by scripts/test")
-from avatar.tts.piper_engine import TIMEOUT_S, PiperEngine  # noqa: E402 - needs onnxruntime
 
 JOE = VoiceSettings("en_US-joe-medium")
 HOP = 256          # samples per frame of the stand-in's audio
@@ -146,7 +146,7 @@ def test_recording_with_a_hung_neural_voice_writes_the_whole_speech_as_captions(
     assert code == 0
     err = capsys.readouterr().err
     assert "2 of 2 sentences were recorded without voice" in err and "Traceback" not in err
-    cues = re.findall(r"^[A-Z].*$", out.with_suffix(".srt").read_text("utf-8"), re.M)
+    cues = re.findall(r"^[A-Z].*$", out.with_suffix(".srt").read_text("utf-8"), re.MULTILINE)
     assert cues == ["Bob maps the old city.", "We open the market today!"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["talk.md", "talk.mp4", "talk.srt", "talk.vtt"]
 

@@ -10,9 +10,10 @@ behind it for the same stuck resource (a show then goes on in captions without w
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from avatar.errors import TTSError
 
