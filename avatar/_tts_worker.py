@@ -1,6 +1,7 @@
 """Child process that owns pyttsx3: one engine, one file per runAndWait, phoneme events captured.
 
-It lives outside `avatar.tts` so that starting it imports only the standard library and pyttsx3.
+It lives outside `avatar.tts` so that starting it imports only the standard library, pyttsx3 and
+`avatar._espeak_events` (ctypes only; like pyttsx3, imported when the engine starts).
 
 It runs apart from the app so that the engine's prints, its event loop and a hang never reach
 the main process. Protocol over a multiprocessing Connection, one request at a time:
@@ -23,10 +24,6 @@ import sys
 import time
 import wave
 from typing import Any
-
-_ESPEAK_EVENT_WORD = 1
-_ESPEAK_EVENT_LIST_TERMINATED = 0
-_ESPEAK_EVENT_PHONEME = 7
 
 
 def _silence_fds() -> None:
@@ -70,8 +67,9 @@ class _Engine:
         data_path = _preload_espeak()
         import pyttsx3
 
-        self.events: list[tuple[Any, ...]] = []
-        self.pcm: list[bytes] = []
+        from avatar._espeak_events import Capture
+
+        self.capture = Capture()
         self.rate_hz = 22050  # espeak-ng's output rate (audio.VOICE_RATE_HZ; this process keeps numpy out)
         self._last_settings: tuple[str, int] | None = None
         self.driver_name = "default"
@@ -101,18 +99,7 @@ class _Engine:
             def on_synth(wav: Any, numsamples: int, events: Any) -> int:
                 # pyttsx3 writes its file before adding the last callback's samples, so short texts
                 # come out empty and long ones clipped; keep every sample ourselves.
-                if numsamples > 0 and wav:
-                    self.pcm.append(ctypes.string_at(wav, numsamples * ctypes.sizeof(ctypes.c_short)))
-                i = 0
-                while events[i].type != _ESPEAK_EVENT_LIST_TERMINATED:
-                    ev = events[i]
-                    if ev.type == _ESPEAK_EVENT_PHONEME:
-                        raw = ctypes.string_at(ctypes.addressof(ev) + type(ev).id.offset, 8)
-                        self.events.append(("ph", ev.audio_position,
-                                            raw.split(b"\0")[0].decode("ascii", "replace")))
-                    elif ev.type == _ESPEAK_EVENT_WORD:
-                        self.events.append(("w", ev.audio_position, ev.text_position, ev.length))
-                    i += 1
+                self.capture.add(wav, numsamples, events)
                 return inner(wav, numsamples, events)
 
             _espeak.SetSynthCallback(on_synth)
@@ -143,8 +130,7 @@ class _Engine:
         else:
             self.engine.setProperty("voice", voice or self.default_voice)
             self.engine.setProperty("rate", int(rate_wpm))
-        self.events = []
-        self.pcm = []
+        self.capture.reset()
         # One file per runAndWait: pyttsx3 keeps only the last of several queued saves.
         with contextlib.redirect_stdout(io.StringIO()):
             self.engine.save_to_file(text, wav_path)
@@ -157,10 +143,10 @@ class _Engine:
                 w.setnchannels(1)
                 w.setsampwidth(2)
                 w.setframerate(self.rate_hz)
-                w.writeframes(b"".join(self.pcm))
+                w.writeframes(self.capture.pcm_bytes())
         if not os.path.exists(wav_path):
             raise RuntimeError("the speech engine wrote no audio")
-        return {"wav": wav_path, "events": self.events, "driver": self.driver_name}
+        return {"wav": wav_path, "events": self.capture.events, "driver": self.driver_name}
 
 
 def serve(conn: Any) -> None:

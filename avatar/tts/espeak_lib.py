@@ -13,6 +13,7 @@ import sys
 import threading
 from dataclasses import dataclass
 
+from avatar._espeak_events import SYNTH_CALLBACK, Capture
 from avatar.errors import TTSError
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
@@ -22,17 +23,6 @@ _CHARS_UTF8 = 1
 _POS_CHARACTER = 1
 _PHONEMES_IPA = 0x02
 _SEPARATOR = "|"
-_EVENT_LIST_TERMINATED, _EVENT_WORD, _EVENT_PHONEME = 0, 1, 7
-
-
-class _Event(ctypes.Structure):
-    _fields_ = [("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint), ("text_position", ctypes.c_int),
-                ("length", ctypes.c_int), ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
-                ("user_data", ctypes.c_void_p), ("id", ctypes.c_char * 8)]
-
-
-_SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
-                                   ctypes.POINTER(_Event))
 
 
 @dataclass(frozen=True)
@@ -84,7 +74,7 @@ class Espeak:
         lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
         lib.espeak_Synth.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int, ctypes.c_uint,
                                      ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
-        lib.espeak_SetSynthCallback.argtypes = [_SYNTH_CALLBACK]
+        lib.espeak_SetSynthCallback.argtypes = [SYNTH_CALLBACK]
         if data is not None:
             os.environ.setdefault("ESPEAK_DATA_PATH", data.decode())
         rate = lib.espeak_Initialize(_AUDIO_OUTPUT_SYNCHRONOUS, 0, data,
@@ -94,9 +84,8 @@ class Espeak:
         self.rate_hz = int(rate)
         self._lib = lib
         self._voice = ""
-        self._pcm: list[bytes] = []
-        self._events: list[tuple] = []
-        self._callback = _SYNTH_CALLBACK(self._on_synth)  # kept alive as long as the library may call it
+        self._capture = Capture()
+        self._callback = SYNTH_CALLBACK(self._on_synth)  # kept alive as long as the library may call it
         lib.espeak_SetSynthCallback(self._callback)
 
     def _set_voice(self, voice: str) -> None:
@@ -132,21 +121,12 @@ class Espeak:
         """Speak `text` with espeak-ng itself: its audio and its word and phoneme events."""
         with self._lock:
             self._set_voice(voice)
-            self._pcm, self._events = [], []
+            self._capture.reset()
             data = text.encode("utf-8") + b"\0"
             if self._lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None) != 0:
                 raise TTSError("espeak-ng could not speak the text for the neural voice's timing")
-            return Events(b"".join(self._pcm), self.rate_hz, self._events)
+            return Events(self._capture.pcm_bytes(), self.rate_hz, self._capture.events)
 
     def _on_synth(self, wav, numsamples: int, events) -> int:  # noqa: ANN001 - ctypes pointers
-        if numsamples > 0 and wav:
-            self._pcm.append(ctypes.string_at(wav, numsamples * ctypes.sizeof(ctypes.c_short)))
-        i = 0
-        while events[i].type != _EVENT_LIST_TERMINATED:
-            ev = events[i]
-            if ev.type == _EVENT_PHONEME:
-                self._events.append(("ph", ev.audio_position, ev.id.split(b"\0")[0].decode("ascii", "replace")))
-            elif ev.type == _EVENT_WORD:
-                self._events.append(("w", ev.audio_position, ev.text_position, ev.length))
-            i += 1
+        self._capture.add(wav, numsamples, events)
         return 0

@@ -27,6 +27,10 @@ MAX_RATE_WPM = 450
 DEFAULT_RATE_WPM = 175   # the rate at which a voice speaks at its own length_scale
 DEFAULT_VOICE = "en_US-joe-medium"
 OUTPUT_RATE_HZ = VOICE_RATE_HZ   # what the rest of the app (timeline, espeak-ng) runs at
+# A sentence that takes longer than this is given up (a hung or starved run). An id is about 25 ms of
+# speech and takes about 1.5 ms on 2 busy cores: the allowance per id is some 30 times that.
+TIMEOUT_S = 20.0
+TIMEOUT_PER_ID_S = 0.05
 
 
 class PiperEngine:
@@ -34,9 +38,12 @@ class PiperEngine:
 
     name = NEURAL_ENGINE
 
-    def __init__(self, *, threads: int | None = None) -> None:
+    def __init__(self, *, threads: int | None = None, timeout_s: float = TIMEOUT_S,
+                 timeout_per_id_s: float = TIMEOUT_PER_ID_S) -> None:
         require_runtime("piper")
         self.threads = threads
+        self.timeout_s = timeout_s
+        self.timeout_per_id_s = timeout_per_id_s
         self._models: dict[str, PiperModel] = {}
         self._lock = threading.Lock()
         self._last_voice = DEFAULT_VOICE
@@ -89,7 +96,7 @@ class PiperEngine:
         units, samples = [], []
         for sentence in plan(text, model, espeak):
             ids = [i for u in sentence for i in u.ids]
-            audio, per_id = model.run(ids, length_scale)
+            audio, per_id = model.run(ids, length_scale, limit_s=self.limit_s(len(ids)))
             pieces.append(audio)
             units.append(sentence)
             samples.append(per_id)
@@ -100,6 +107,10 @@ class PiperEngine:
         if audio.rate_hz != OUTPUT_RATE_HZ:  # the timeline mixes at one rate; times are in seconds anyway
             speech = replace(speech, audio=audio.resampled(OUTPUT_RATE_HZ))
         return speech
+
+    def limit_s(self, n_ids: int) -> float:
+        """How long one sentence of `n_ids` phoneme ids may take before it counts as hung."""
+        return self.timeout_s + n_ids * self.timeout_per_id_s
 
     def close(self) -> None:
         with self._lock:

@@ -13,9 +13,14 @@ from pathlib import Path
 import numpy as np
 
 from avatar.errors import TTSError, UsageError
+from avatar.tts.deadline import Deadline
 from avatar.tts.onnx_session import open_session
 
 BOS, EOS, PAD = "^", "$", "_"
+_LATE = ("the neural voice took longer than {limit_s:.0f} s on one sentence (is the computer overloaded?); "
+         "close busy programs or pick a lighter voice ('avatar voices')")
+_BUSY = ("the neural voice is still stuck on a sentence that took too long; "
+         "close busy programs or pick a lighter voice ('avatar voices')")
 _gate = threading.Condition()
 _busy = 0
 _closing = False
@@ -80,6 +85,7 @@ class PiperModel:
             self.session, self.has_durations = open_session(Path(model_path), threads or default_threads())
         self._inputs = {i.name for i in self.session.get_inputs()}
         self._lock = threading.Lock()
+        self._deadline = Deadline(late=_LATE, busy=_BUSY, thread_name="avatar-neural-run")
 
     def ids(self, phoneme: str) -> list[int]:
         """The ids of one phoneme's codepoints (longest keys first), each followed by the pad id."""
@@ -97,8 +103,12 @@ class PiperModel:
                 i += 1  # a symbol the voice never learnt is skipped, as Piper does
         return out
 
-    def run(self, ids: list[int], length_scale: float) -> tuple[np.ndarray, np.ndarray | None]:
-        """Float audio at `rate_hz` and, when the model tells them, the samples each id lasts."""
+    def run(self, ids: list[int], length_scale: float, *,
+            limit_s: float | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Float audio at `rate_hz` and, when the model tells them, the samples each id lasts.
+
+        With `limit_s`, a run that has not ended by then is a `TTSError` (onnxruntime cannot be
+        stopped, so the run is abandoned: see avatar.tts.deadline)."""
         feed = {
             "input": np.asarray([ids], np.int64),
             "input_lengths": np.asarray([len(ids)], np.int64),
@@ -106,11 +116,7 @@ class PiperModel:
         }
         if self.speaker_id is not None and "sid" in self._inputs:
             feed["sid"] = np.asarray([self.speaker_id], np.int64)
-        with self._lock, _onnx_call():
-            try:
-                out = self.session.run(None, feed)
-            except Exception as exc:  # noqa: BLE001
-                raise TTSError(f"the neural voice failed: {str(exc).splitlines()[0][:200]}") from None
+        out = self._infer(feed) if limit_s is None else self._deadline.call(lambda: self._infer(feed), limit_s)
         audio = np.asarray(out[0], np.float32).reshape(-1)
         if not self.has_durations or len(out) < 2:
             return audio, None
@@ -121,3 +127,10 @@ class PiperModel:
         if abs(hop - round(hop)) > 1e-6:
             return audio, None
         return audio, (frames * round(hop)).astype(np.int64)
+
+    def _infer(self, feed: dict[str, np.ndarray]) -> list:
+        with self._lock, _onnx_call():
+            try:
+                return self.session.run(None, feed)
+            except Exception as exc:  # noqa: BLE001
+                raise TTSError(f"the neural voice failed: {str(exc).splitlines()[0][:200]}") from None
