@@ -1,13 +1,13 @@
 """The microphone seam: capture a question while the talk key is held, and a live level for the meter.
 
-`SDLMicrophone` captures through pygame's SDL audio (no system package); `FakeMicrophone` plays a
+`SDLMicrophone` captures through the SDL library inside pygame's wheel (no system package); `FakeMicrophone` plays a
 recording in its place for tests. `open_microphone` returns None, with the reason, when there is none.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
@@ -102,41 +102,37 @@ class Capture:
 
 
 class SDLMicrophone:
-    """The default capture device through pygame._sdl2.audio, mono float32 at 16 kHz."""
+    """A capture device through SDL's audio queue (see sdl_capture.py), mono float32 at 16 kHz.
+
+    Samples are collected when the meter is read (every frame) and at `stop`, on the caller's thread."""
 
     def __init__(self, device_name: str) -> None:
-        import pygame
-        from pygame._sdl2 import audio as sdl_audio
+        from avatar.listen.sdl_capture import QueuedCapture
 
-        if not pygame.get_init():
-            pygame.init()
         self.name = device_name
         self.capture = Capture(CAPTURE_RATE_HZ)
-        # allowed_changes=0: SDL converts whatever the device does to exactly this format for us.
-        self._device = sdl_audio.AudioDevice(devicename=device_name, iscapture=True,
-                                             frequency=CAPTURE_RATE_HZ, audioformat=sdl_audio.AUDIO_F32,
-                                             numchannels=1, chunksize=512, allowed_changes=0,
-                                             callback=self._callback)
-        self._device.pause(0)
+        self._device = QueuedCapture(device_name, CAPTURE_RATE_HZ)
 
-    def _callback(self, _device: Any, memory: memoryview) -> None:
-        self.capture.add(np.frombuffer(bytes(memory), dtype=np.float32))
+    def _collect(self) -> None:
+        data = self._device.read()
+        if data:
+            self.capture.add(np.frombuffer(data, dtype=np.float32))
 
     def start(self) -> None:
         self.capture.begin()
+        self._device.resume()
 
     def stop(self) -> Audio:
+        self._collect()
+        self._device.pause()
         return self.capture.end()
 
     def level(self) -> float:
+        self._collect()
         return self.capture.level()
 
     def close(self) -> None:
-        try:
-            self._device.pause(1)
-            self._device.close()
-        except Exception:  # noqa: BLE001 - closing a device that went away is not an error
-            pass
+        self._device.close()
 
 
 class FakeMicrophone:
@@ -173,12 +169,9 @@ class FakeMicrophone:
 def open_microphone(opener: Callable[[str], Microphone] = SDLMicrophone) -> tuple[Microphone | None, str]:
     """The system's first capture device, or (None, why not) when there is none or it cannot be opened."""
     try:
-        from pygame._sdl2 import audio as sdl_audio
-        import pygame
+        from avatar.listen.sdl_capture import capture_devices
 
-        if not pygame.get_init():
-            pygame.init()
-        names = sdl_audio.get_audio_device_names(True)
+        names = capture_devices()
     except Exception:  # noqa: BLE001 - no sound system at all (SDL's audio did not start): no microphone
         return None, "no microphone found (the sound system did not start)"
     if not names:
