@@ -245,13 +245,23 @@ class MouthRig:
     def _press(self, patch: np.ndarray, line: np.ndarray, fh: float, strength: float = 0.35,
                where: np.ndarray | None = None) -> None:
         """A closed, pressed mouth: a soft dark line where the lips meet (along `where`'s columns)."""
-        ys = self.ys
-        d = np.abs(ys - line[None, :])
         mask = np.abs(self.xs - self.cx) < self.hw * 0.98
         if where is not None:
             mask = mask & where
-        dark = np.where(mask[None, :], np.exp(-(d / max(0.8, 0.004 * fh)) ** 2) * strength, 0.0)[..., None]
-        patch[:] = np.clip(patch * (1.0 - dark), 0, 255).astype(np.uint8)
+        cols = np.flatnonzero(mask)
+        if cols.size == 0:
+            return
+        width = max(0.8, 0.004 * fh)
+        c0, c1 = int(cols[0]), int(cols[-1]) + 1           # only the rows and columns around the line
+        y_first = int(self.ys[0, 0])
+        r0 = max(0, math.floor(float(line[c0:c1].min()) - 3 * width) - y_first)
+        r1 = min(patch.shape[0], math.ceil(float(line[c0:c1].max()) + 3 * width) + 1 - y_first)
+        if r1 <= r0:
+            return
+        d = np.abs(self.ys[r0:r1] - line[None, c0:c1])
+        dark = np.where(mask[None, c0:c1], np.exp(-(d / width) ** 2) * strength, 0.0)[..., None]
+        part = patch[r0:r1, c0:c1]
+        part[:] = np.clip(part * (1.0 - dark), 0, 255).astype(np.uint8)
 
     def _inner_mouth(self, patch: np.ndarray, shape: MouthShape, pose: _Pose, fh: float) -> None:
         """Draw the opening, working only on the rows and columns around it."""
