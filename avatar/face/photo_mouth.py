@@ -8,6 +8,7 @@ mouth is drawn (cavity, teeth with gaps, tongue), so a smiling photo's teeth can
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,14 +28,54 @@ MAX_GAP = 0.105                # the widest lip gap a photo bears, in face heigh
 UPPER_SHARE = 0.3              # of the opening, the upper lip takes this much; the jaw the rest
 WIDTH_EFFECT = 0.7             # how much of the drawn face's narrowing a photo's lips follow
 SMILE_LIFT = 0.03              # corner lift at a full smile, face heights
-GAP_BOOST = {MouthShape.B: 1.6, MouthShape.F: 1.3}   # small openings need a few more pixels on a photo
+GAP_BOOST = {MouthShape.B: 1.6, MouthShape.H: 1.2}   # small openings need a few more pixels on a photo
 NECK = 0.32                    # below the chin, the neck takes up the jaw's drop over this many face heights
+FEATHER = 0.005                # the drawn opening fades in over this many face heights (never a hard edge)
+RIM = 0.012                    # the lips' inner rim is shaded over this many face heights
+
+
+@dataclass(frozen=True)
+class Pucker:
+    """How a rounded shape reshapes a photo's mouth (the drawn face's table is too gentle for a photo).
+
+    A pucker draws the corners in, brings a smiling photo's upturned corners down to the middle's level,
+    pushes the lips out (fuller from the front) and opens only a round hole in the middle."""
+
+    width: float        # mouth width, times the photo's own
+    opening: float      # the hole's half-width, times the (narrowed) mouth's half-width
+    height: float       # the hole's height, times its width
+    flatten: float      # 0 keeps the photo's lip curve .. 1 levels the corners with the middle
+    fuller: float       # extra lip thickness in the middle, times the photo's own
+
+
+PUCKERS = {
+    MouthShape.E: Pucker(width=0.8, opening=0.78, height=0.34, flatten=0.55, fuller=0.25),
+    MouthShape.F: Pucker(width=0.64, opening=0.48, height=0.62, flatten=0.9, fuller=0.5),
+}
 
 
 def opening(shape: MouthShape, mouth_open: float) -> float:
     """How far 0..1 of the way the jaw drops for the drawn face (same growth with openness)."""
     mo = min(1.0, max(0.0, mouth_open))
     return 0.4 + 0.6 * mo
+
+
+@dataclass(frozen=True)
+class _Pose:
+    """One pose's lines, per output column of the patch: source and moved lip lines, in patch rows."""
+
+    spec: object
+    f: float                 # openness growth 0.4..1
+    s: float                 # mouth width, times the photo's
+    wx: np.ndarray           # how much each column takes part in the narrowing
+    u0: np.ndarray           # the photo's inner lip lines (sampled where each column looks)
+    l0: np.ndarray
+    u: np.ndarray            # the moved inner lip lines
+    l: np.ndarray
+    drop: float              # the jaw's drop at the middle, px
+    xn: np.ndarray           # column in mouth half-widths from the middle
+    xo: np.ndarray           # column in opening half-widths from the middle
+    outer: tuple | None      # (source upper, moved upper, source lower, moved lower) outer lip lines
 
 
 class MouthRig:
@@ -76,16 +117,21 @@ class MouthRig:
 
     # Geometry of one pose --------------------------------------------------------------------------------
 
-    def _pose(self, shape: MouthShape, mouth_open: float, smile: float):
+    def _pose(self, shape: MouthShape, mouth_open: float, smile: float) -> _Pose:
         fh, cx, hw = self.fh, self.cx, self.hw
         spec = SHAPES.get(shape, SHAPES[MouthShape.X])
+        pucker = PUCKERS.get(shape)
         f = opening(shape, mouth_open)
-        narrow = 1.0 if shape in (MouthShape.A, MouthShape.X, MouthShape.E, MouthShape.F) else f
-        s = 1.0 - (1.0 - spec.width) * WIDTH_EFFECT * narrow
+        if pucker is not None:
+            s = pucker.width
+        else:
+            narrow = 1.0 if shape in (MouthShape.A, MouthShape.X) else f
+            s = 1.0 - (1.0 - spec.width) * WIDTH_EFFECT * narrow
         s *= 1.0 + 0.05 * max(0.0, smile)
         xs = self.xs
         # Where each output column samples at the lip line (the mouth narrows or widens about its middle).
-        wx = np.exp(-0.5 * ((xs - cx) / (1.25 * hw)) ** 4)
+        # (A pucker spreads its stronger pull over more of the cheeks, so the skin beside the lips is not streaked.)
+        wx = np.exp(-0.5 * ((xs - cx) / ((1.25 if pucker is None else 1.8) * hw)) ** 4)
         src_x_line = cx + (xs - cx) / (1.0 + (s - 1.0) * wx)
         u0 = curve(self.p[INNER_UPPER], src_x_line)
         l0 = curve(self.p[INNER_LOWER], src_x_line)
@@ -96,8 +142,21 @@ class MouthRig:
         xn = (xs - cx) / max(1.0, hw * s)
         roundness = spec.round
         power = 2.0 + 4.0 * (1.0 - roundness)
-        prof = np.sqrt(np.clip(1.0 - np.abs(xn) ** power, 0.0, 1.0))
-        gap_mid = min(MAX_GAP, spec.gap * GAP_BOOST.get(shape, 1.0) * HEAD_UNITS_PER_FACE * f) * fh
+        reach = 1.0                                          # the opening's half-width, in mouth half-widths
+        if pucker is not None:
+            reach = pucker.opening * (0.85 + 0.15 * f)
+            power = 2.0
+        xo = xn / reach
+        prof = np.sqrt(np.clip(1.0 - np.abs(xo) ** power, 0.0, 1.0))
+        if pucker is not None:
+            # A round hole: its height follows its width (so it stays round on any photo), growing with openness.
+            gap_mid = min(MAX_GAP * fh, pucker.height * 2.0 * reach * hw * s * (0.55 + 0.45 * f))
+            # The corners come down to the middle's level (a smiling photo's upturned corners read as a smile).
+            centre = float(np.interp(cx, xs, mid))
+            fade = smoothstep((1.7 - np.abs(xs - cx) / hw) / 1.0)     # eased out over the cheeks
+            mid = mid + (centre - mid) * pucker.flatten * fade
+        else:
+            gap_mid = min(MAX_GAP, spec.gap * GAP_BOOST.get(shape, 1.0) * HEAD_UNITS_PER_FACE * f) * fh
         if shape is MouthShape.X:
             u, l = u0.copy(), l0.copy()                     # the photo's own lips at rest
             drop = 0.0
@@ -108,42 +167,65 @@ class MouthRig:
             drop = 0.0
         else:
             gap = gap_mid * prof
-            u = mid - UPPER_SHARE * gap
-            l = mid + (1.0 - UPPER_SHARE) * gap
-            drop = (1.0 - UPPER_SHARE) * gap_mid
+            share = UPPER_SHARE if pucker is None else 0.4  # a pucker opens the upper lip as much as the lower
+            u = mid - share * gap
+            l = mid + (1.0 - share) * gap
+            drop = (1.0 - share) * gap_mid
         lift = smile * SMILE_LIFT * fh * np.clip(np.abs(xn), 0.0, 1.3) ** 2 * np.exp(-np.maximum(np.abs(xn) - 1, 0) * 3)
         u, l = u - lift, l - lift
-        return spec, f, s, wx, src_x_line, u0, l0, u, l, drop, xn
+        outer = None
+        if pucker is not None:
+            # The lips keep (and gain) their thickness as they move: pushed out, they look fuller from the front.
+            thick = 1.0 + pucker.fuller * (0.6 + 0.4 * f) * smoothstep((1.15 - np.abs(xn)) / 0.6)
+            ou0 = np.minimum(curve(self.p[OUTER_UPPER], src_x_line), u0)
+            ol0 = np.maximum(curve(self.p[OUTER_LOWER], src_x_line), l0)
+            outer = (ou0, u - (u0 - ou0) * thick, ol0, l + (ol0 - l0) * thick)
+        return _Pose(spec, f, s, wx, u0, l0, u, l, drop, xn, xo, outer)
+
+    def opening_size(self, shape: MouthShape, mouth_open: float, smile: float = 0.0) -> tuple[float, float]:
+        """Width and height (px) of the gap between the moved inner lip lines: the opening a viewer sees."""
+        pose = self._pose(shape, mouth_open, smile)
+        gap = pose.l - pose.u
+        cols = np.flatnonzero(gap > 1.0)
+        return (float(cols[-1] - cols[0] + 1) if cols.size else 0.0), float(max(0.0, gap.max()))
 
     def render(self, shape: MouthShape, mouth_open: float, smile: float = 0.0) -> np.ndarray:
         """The lower-face patch (the ROI of `box`) for one pose, as uint8 RGB."""
         import cv2
 
         fh = self.fh
-        spec, f, s, wx, src_x_line, u0, l0, u, l, drop, xn = self._pose(shape, mouth_open, smile)
+        pose = self._pose(shape, mouth_open, smile)
+        u0, l0, u, l = pose.u0, pose.l0, pose.u, pose.l
         xs, ys = self.xs, self.ys
         chin = curve(self.jaw_pts, xs)
         chin = np.maximum(chin, np.maximum(l0, l) + 0.05 * fh)
         jaw_w = smoothstep((xs - self.jaw_left) / (0.35 * (self.cx - self.jaw_left))) * \
             smoothstep((self.jaw_right - xs) / (0.35 * (self.jaw_right - self.cx)))
-        jdrop = drop * jaw_w
+        jdrop = pose.drop * jaw_w
         top = np.full_like(xs, self.nose_y)
-        u_out = np.minimum(u, np.minimum(u0, l0))
         bottom = chin + NECK * fh
         out_anchors = [top, np.maximum(u, top + 1), np.maximum(l, u + 1e-3), chin + jdrop, bottom + 1]
         src_anchors = [top, np.maximum(u0, top + 1), np.maximum(l0, u0 + 1e-3), chin, bottom + 1]
+        if pose.outer is not None:          # the outer lip lines move too (a pucker's fuller lips)
+            ou0, ou, ol0, ol = pose.outer
+            out_anchors[1:1] = [np.maximum(ou, top + 1)]
+            src_anchors[1:1] = [np.maximum(ou0, top + 1)]
+            out_anchors[4:4] = [np.minimum(ol, chin + jdrop - 1)]
+            src_anchors[4:4] = [np.minimum(ol0, chin - 1)]
         # Guard the order of the anchors (tiny photos, odd landmarks).
         for k in range(1, len(out_anchors)):
             out_anchors[k] = np.maximum(out_anchors[k], out_anchors[k - 1] + 1e-3)
             src_anchors[k] = np.maximum(src_anchors[k], src_anchors[k - 1] + 1e-3)
         map_y = column_map(ys, out_anchors, src_anchors)
-        del u_out
+        # The narrowing is whole along the moved lips (where the lip lines above were sampled), fading above
+        # and below them...
         mid_y = (u0 + l0)[None, :] / 2
-        wy = np.exp(-0.5 * ((ys - mid_y) / (0.6 * self.hw)) ** 2)
+        off = np.maximum(np.maximum(u[None, :] - ys, ys - l[None, :]), 0.0)
+        wy = np.exp(-0.5 * (off / (0.6 * self.hw)) ** 2)
         # ...and nothing at the patch's top (under the nose) or bottom (the neck), so it meets the photo.
         wy = wy * smoothstep((ys - self.nose_y) / np.maximum(1.0, mid_y - self.nose_y)) \
             * smoothstep((bottom[None, :] - ys) / np.maximum(1.0, bottom[None, :] - mid_y))
-        map_x = self.cx + (xs[None, :] - self.cx) / (1.0 + (s - 1.0) * wx[None, :] * wy)
+        map_x = self.cx + (xs[None, :] - self.cx) / (1.0 + (pose.s - 1.0) * pose.wx[None, :] * wy)
         x0, y0 = self.box[0], self.box[1]
         patch = cv2.remap(self.src, (map_x - x0).astype(np.float32), (map_y - y0).astype(np.float32),
                           cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
@@ -152,46 +234,66 @@ class MouthRig:
             if shape is MouthShape.A:
                 self._press(patch, u, fh)
             return patch
-        self._inner_mouth(patch, shape, spec, f, u, l, xn, fh)
+        if shape in PUCKERS:                # the pressed lips beside a pucker's hole
+            self._press(patch, (u + l) / 2, fh, strength=0.22,
+                        where=(np.abs(pose.xo) > 0.9) & (np.abs(pose.xn) < 0.97))
+        self._inner_mouth(patch, shape, pose, fh)
         return patch
 
     # Drawing -------------------------------------------------------------------------------------------
 
-    def _press(self, patch: np.ndarray, line: np.ndarray, fh: float) -> None:
-        """A closed, pressed mouth: a soft dark line where the lips meet."""
-        ys = self.ys
-        d = np.abs(ys - line[None, :])
-        mask = (np.abs(self.xs - self.cx) < self.hw * 0.98)[None, :]
-        dark = np.where(mask, np.exp(-(d / max(0.8, 0.004 * fh)) ** 2) * 0.35, 0.0)[..., None]
-        patch[:] = np.clip(patch * (1.0 - dark), 0, 255).astype(np.uint8)
-
-    def _inner_mouth(self, patch: np.ndarray, shape: MouthShape, spec, f: float, u: np.ndarray,
-                     l: np.ndarray, xn: np.ndarray, fh: float) -> None:
-        """Draw the opening, working only on the rows and columns around it."""
-        cols = np.flatnonzero((l - u > 0.0) | (np.abs(xn) < 1.05))
+    def _press(self, patch: np.ndarray, line: np.ndarray, fh: float, strength: float = 0.35,
+               where: np.ndarray | None = None) -> None:
+        """A closed, pressed mouth: a soft dark line where the lips meet (along `where`'s columns)."""
+        mask = np.abs(self.xs - self.cx) < self.hw * 0.98
+        if where is not None:
+            mask = mask & where
+        cols = np.flatnonzero(mask)
         if cols.size == 0:
             return
-        c0, c1 = int(cols[0]), int(cols[-1]) + 1
+        width = max(0.8, 0.004 * fh)
+        c0, c1 = int(cols[0]), int(cols[-1]) + 1           # only the rows and columns around the line
         y_first = int(self.ys[0, 0])
-        r0 = max(0, int(math.floor(float(u[c0:c1].min()))) - 4 - y_first)
-        r1 = min(patch.shape[0], int(math.ceil(float(l[c0:c1].max()))) + 5 - y_first)
+        r0 = max(0, math.floor(float(line[c0:c1].min()) - 3 * width) - y_first)
+        r1 = min(patch.shape[0], math.ceil(float(line[c0:c1].max()) + 3 * width) + 1 - y_first)
         if r1 <= r0:
             return
-        self._draw_opening(patch[r0:r1, c0:c1], self.ys[r0:r1], shape, spec, f, u[c0:c1], l[c0:c1],
-                           xn[c0:c1], fh)
+        d = np.abs(self.ys[r0:r1] - line[None, c0:c1])
+        dark = np.where(mask[None, c0:c1], np.exp(-(d / width) ** 2) * strength, 0.0)[..., None]
+        part = patch[r0:r1, c0:c1]
+        part[:] = np.clip(part * (1.0 - dark), 0, 255).astype(np.uint8)
+
+    def _inner_mouth(self, patch: np.ndarray, shape: MouthShape, pose: _Pose, fh: float) -> None:
+        """Draw the opening, working only on the rows and columns around it."""
+        u, l = pose.u, pose.l
+        cols = np.flatnonzero((l - u > 0.0) | (np.abs(pose.xo) < 1.05))
+        if cols.size == 0:
+            return
+        margin = math.ceil(RIM * fh + 3 * max(0.5, self.softness_px)) + 3
+        c0, c1 = max(0, int(cols[0]) - margin), min(patch.shape[1], int(cols[-1]) + 1 + margin)
+        y_first = int(self.ys[0, 0])
+        r0 = max(0, math.floor(float(u[c0:c1].min())) - margin - y_first)
+        r1 = min(patch.shape[0], math.ceil(float(l[c0:c1].max())) + margin + 1 - y_first)
+        if r1 <= r0:
+            return
+        cut = slice(c0, c1)
+        self._draw_opening(patch[r0:r1, cut], self.ys[r0:r1], shape, pose.spec, pose.f, u[cut], l[cut],
+                           pose.xn[cut], pose.xo[cut], fh)
 
     def _draw_opening(self, patch: np.ndarray, ys: np.ndarray, shape: MouthShape, spec, f: float,
-                      u: np.ndarray, l: np.ndarray, xn: np.ndarray, fh: float) -> None:
+                      u: np.ndarray, l: np.ndarray, xn: np.ndarray, xo: np.ndarray, fh: float) -> None:
+        import cv2
+
         gap = np.maximum(l - u, 1e-3)[None, :]
         v = (ys - u[None, :]) / gap                          # 0 at the upper lip .. 1 at the lower
-        depth_x = np.sqrt(np.clip(1.0 - xn ** 2, 0.0, 1.0))[None, :]
+        depth_x = np.sqrt(np.clip(1.0 - xo ** 2, 0.0, 1.0))[None, :]
         light = self.light
         # Cavity: warm dark red near the lips, darker deep inside and towards the corners.
         deep = np.sin(np.clip(v, 0, 1) * math.pi) * depth_x
-        edge = np.array([92, 36, 38], np.float32) * light
-        back = np.array([26, 9, 11], np.float32) * light
+        edge = np.array([88, 34, 36], np.float32) * light
+        back = np.array([22, 8, 10], np.float32) * light
         colour = edge[None, None, :] * (1 - deep[..., None]) + back[None, None, :] * deep[..., None]
-        colour = colour * (0.55 + 0.45 * depth_x[..., None])
+        colour = colour * (0.5 + 0.5 * depth_x[..., None])
         py = ys - u[None, :]                                  # px below the upper lip
         qy = l[None, :] - ys                                  # px above the lower lip
         unit = HEAD_UNITS_PER_FACE * fh
@@ -201,6 +303,21 @@ class MouthRig:
             upper_h = float(gap.max()) + 2
         if shape is MouthShape.X:          # a photo that smiles with teeth keeps (drawn) teeth at rest
             upper_h, lower_h = 0.62 * float(gap.max()), 0.3 * float(gap.max())
+        # The tongue first: the teeth are in front of it.
+        if spec.tongue != "none" and float(gap.max()) > 0.012 * fh:
+            pink = np.array([168, 82, 88], np.float32) * light
+            if spec.tongue == "up":
+                # H: the tongue's tip raised to the back of the upper teeth, its underside showing below it.
+                tip_y = u[None, :] + 0.6 * upper_h                # (its very tip hidden by the teeth)
+                t = np.clip((ys - tip_y) / np.maximum(1.0, l[None, :] - tip_y), 0, 1)
+                half = 0.3 * np.sqrt(np.clip(t * 3.0, 0, 1)) + 0.12 * t   # a rounded tip, wider below
+                cover = np.clip((half - np.abs(xo[None, :])) * 12, 0, 1) * np.clip(ys - tip_y + 0.5, 0, 1)
+                tshade = (0.95 - 0.45 * t) * (0.75 + 0.25 * depth_x)
+            else:                          # resting low in the mouth
+                top_y = l[None, :] - gap * 0.38 * np.clip(1.0 - (xo[None, :] / 0.85) ** 2, 0, 1) - 0.5
+                cover = np.clip(ys - top_y + 0.5, 0, 1) * (np.abs(xo) < 0.85)[None, :]
+                tshade = 0.5 + 0.5 * (1.0 - np.clip((ys - top_y) / max(1.0, float(gap.max())), 0, 1)) * depth_x
+            colour = colour * (1 - cover[..., None]) + (pink[None, None, :] * tshade[..., None]) * cover[..., None]
         # Teeth along the arch: equal steps in angle look right for a curved row seen from the front.
         theta = np.arcsin(np.clip(xn * 0.92, -0.999, 0.999))
         step = 0.36
@@ -210,46 +327,41 @@ class MouthRig:
         within = 0.5 - np.abs(np.abs(k - np.floor(k)) - 0.5)  # 0 at boundaries, 0.5 mid-tooth
         scallop = 1.0 - 0.22 * (1.0 - np.sqrt(np.clip(within * 2, 0, 1)))[None, :]
         side = np.clip(1.0 - np.abs(xn) ** 2.2, 0.0, 1.0)[None, :]
-        ivory = np.array([232, 224, 206], np.float32) * light * self.cast
+        # Never pure white: teeth in a photo are in the mouth's shade, a little of the light's colour.
+        ivory = np.array([214, 204, 186], np.float32) * light * self.cast
         # Teeth fade into the dark of the cheeks towards the corners (no bright band from corner to corner).
-        reach = np.clip((0.86 - np.abs(xn)) / 0.2, 0, 1)[None, :]
+        reach = np.clip((0.86 - np.abs(xn)) / 0.2, 0, 1)[None, :] * np.clip((1.0 - np.abs(xo)) / 0.25, 0, 1)[None, :]
+        fe = max(1.5, FEATHER * fh)                          # edges fade over this many px
+        lip_shadow = max(1.5, RIM * fh)                      # the upper lip shades the teeth under it
         if upper_h > 0.5:
             edge_y = upper_h * scallop * (0.55 + 0.45 * side)
-            cover = np.clip(edge_y - py + 0.5, 0, 1) * reach
-            shade = (0.3 + 0.7 * side ** 0.8) * (0.74 + 0.26 * np.clip(py / max(1.0, 0.35 * upper_h), 0, 1))
-            shade = shade * (1.0 - 0.1 * np.clip((py - 0.7 * edge_y) / max(1.0, 0.3 * upper_h), 0, 1))
+            cover = np.clip((edge_y - py) / fe + 0.5, 0, 1) * reach
+            shade = (0.3 + 0.7 * side ** 0.8) * (0.62 + 0.38 * np.clip(py / lip_shadow, 0, 1) ** 0.7)
+            shade = shade * (1.0 - 0.12 * np.clip((py - 0.7 * edge_y) / max(1.0, 0.3 * upper_h), 0, 1))
             shade = shade * (1.0 - 0.22 * seam)
             tooth = ivory[None, None, :] * shade[..., None]
             colour = colour * (1 - cover[..., None]) + tooth * cover[..., None]
         if lower_h > 0.5:
             edge_y = lower_h * (0.5 + 0.5 * side) * (0.9 + 0.1 * scallop)
-            cover = np.clip(edge_y - qy + 0.5, 0, 1) * np.clip((0.6 - np.abs(xn)) * 6, 0, 1)[None, :]
+            cover = np.clip((edge_y - qy) / fe + 0.5, 0, 1) * np.clip((0.6 - np.abs(xn)) * 6, 0, 1)[None, :]
             shade = (0.35 + 0.45 * side ** 0.7) * (1.0 - 0.2 * seam)
-            tooth = ivory[None, None, :] * shade[..., None] * 0.8
+            tooth = ivory[None, None, :] * shade[..., None] * 0.75
             colour = colour * (1 - cover[..., None]) + tooth * cover[..., None]
-        if spec.tongue != "none" and float(gap.max()) > 0.012 * fh:
-            pink = np.array([168, 82, 88], np.float32) * light
-            if spec.tongue == "up":        # H: the tongue tip raised behind the upper teeth
-                top_y = u[None, :] + upper_h * 0.8 + (xn[None, :] / 0.6) ** 2 * gap * 0.9
-            else:                          # resting low in the mouth
-                top_y = l[None, :] - gap * 0.38 * np.clip(1.0 - (xn[None, :] / 0.85) ** 2, 0, 1) - 0.5
-            cover = np.clip(ys - top_y + 0.5, 0, 1) * (np.abs(xn) < 0.85)[None, :]
-            if lower_h > 0.5 and spec.tongue != "up":
-                cover = cover * np.clip(qy - lower_h * 0.7, 0, 1)
-            tshade = 0.55 + 0.45 * np.clip((ys - top_y) / max(1.0, 0.3 * float(gap.max())), 0, 1) ** 0.5 \
-                * depth_x
-            tshade = 0.5 + 0.5 * (1.0 - np.clip((ys - top_y) / max(1.0, float(gap.max())), 0, 1)) * depth_x
-            colour = colour * (1 - cover[..., None]) + (pink[None, None, :] * tshade[..., None]) * cover[..., None]
-        # Coverage of the opening with soft (anti-aliased) edges; the lips' inner rim slightly shaded.
-        inside = np.clip(py + 0.5, 0, 1) * np.clip(qy + 0.5, 0, 1) * np.clip(l - u, 0, 1)[None, :]
-        rim = np.exp(-(np.minimum(np.abs(py), np.abs(qy)) / max(0.8, 0.004 * fh)) ** 2) * (1 - inside) * 0.14
-        rim = rim * (np.abs(xn) < 1.0)[None, :]
+        # Coverage of the opening: feathered over a few pixels, so the drawn mouth blends into the photo's lips
+        # (centred a little inside the lip line; a thin gap fades out rather than ending in a hard cut).
+        px_per_xo = 1.0 / max(1e-6, float(np.abs(np.diff(xo)).mean())) if xo.size > 1 else 1.0
+        ends = smoothstep(((1.0 - np.abs(xo)) * px_per_xo + 0.3 * fe) / (1.5 * fe))
+        inside = smoothstep((py + 0.3 * fe) / fe) * smoothstep((qy + 0.3 * fe) / fe) \
+            * (np.clip(l - u, 0, 1) * ends)[None, :]
+        # The lips' inner rim turns away from the light: a shaded band on each lip along the opening.
+        rim_w = max(1.5, RIM * fh)
+        along = np.clip((1.0 - np.abs(xo)) / 0.15, 0, 1)[None, :] * np.clip(l - u, 0, 2)[None, :] / 2
+        rim = (0.28 * np.exp(-(np.maximum(-py, 0) / rim_w) ** 2) * (py < 0.5 * fe)
+               + 0.18 * np.exp(-(np.maximum(-qy, 0) / rim_w) ** 2) * (qy < 0.5 * fe)) * along
         out = patch.astype(np.float32) * (1.0 - rim[..., None])
         layer = colour * inside[..., None]
-        if self.softness_px > 0.2:
-            import cv2
-
-            inside = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), self.softness_px)
-            layer = cv2.GaussianBlur(layer.astype(np.float32), (0, 0), self.softness_px)
+        soft = max(0.5, self.softness_px)
+        inside = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), soft)
+        layer = cv2.GaussianBlur(layer.astype(np.float32), (0, 0), soft)
         out = out * (1.0 - inside[..., None]) + layer
         patch[:] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
