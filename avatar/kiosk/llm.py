@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from avatar.errors import AnswerError
 from avatar.kiosk.answerer import Turn
+from avatar.openai_client import LazyClient
 
 DEFAULT_MODEL = "gpt-4o-mini"
 # The SDK refuses to start without a key; local servers (llama.cpp, Ollama, vLLM) ignore it.
@@ -93,6 +94,15 @@ def classify_error(exc: BaseException, *, after_tokens: bool) -> str:
     return "error"
 
 
+def _import_chat(client: Any) -> None:
+    """The SDK imports its chat resources on first use: ~0.1 s taken from the first visitor's answer
+    unless it happens here, at warm-up."""
+    try:
+        client.chat.completions
+    except Exception:  # noqa: BLE001 - a stand-in client without them is fine
+        pass
+
+
 class LLMAnswerer:
     """Streams an answer; raises AnswerError(kind) on failure, never retries (the kiosk falls back).
 
@@ -108,36 +118,18 @@ class LLMAnswerer:
                  client_factory: Callable[[], Any] | None = None) -> None:
         self.settings = settings
         self.system_prompt = system_prompt
-        self.__api_key = api_key  # name-mangled and never in repr: keys must not reach logs
-        self._client_factory = client_factory
-        self._client: Any = None
-        self._client_lock = threading.Lock()
+        s = settings
+        self._sdk = LazyClient(api_key=api_key, base_url=s.base_url,
+                               read_timeout_s=max(s.first_token_timeout_s, s.stall_timeout_s) + 1.0,  # backstop;
+                               connect_timeout_s=s.connect_timeout_s,                # our deadlines act first
+                               factory=client_factory, on_made=_import_chat)
 
     def __repr__(self) -> str:
         return f"LLMAnswerer(model={self.settings.model!r}, base_url={self.settings.base_url!r})"
 
     def client(self) -> Any:
         """The SDK client, made once (its connection pool is reused across questions)."""
-        with self._client_lock:
-            if self._client is None:
-                self._client = self._client_factory() if self._client_factory else self._make_client()
-                try:
-                    # The SDK imports its chat resources on first use: ~0.1 s taken from the first
-                    # visitor's answer unless it happens here, at warm-up.
-                    self._client.chat.completions
-                except Exception:  # noqa: BLE001 - a stand-in client without them is fine
-                    pass
-            return self._client
-
-    def _make_client(self) -> Any:
-        try:
-            import openai
-        except ImportError as exc:  # pragma: no cover - openai is a declared dependency
-            raise AnswerError("the openai package is missing; pip install openai", kind="not_installed") from exc
-        s = self.settings
-        read_s = max(s.first_token_timeout_s, s.stall_timeout_s) + 1.0  # backstop; our deadlines act first
-        timeout = openai.Timeout(read_s, connect=s.connect_timeout_s)
-        return openai.OpenAI(api_key=self.__api_key, base_url=s.base_url, timeout=timeout, max_retries=0)
+        return self._sdk.get()
 
     def messages(self, question: str, history: Sequence[Turn]) -> list[dict[str, str]]:
         s = self.settings

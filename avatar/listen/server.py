@@ -8,7 +8,6 @@ a short kind and a message that never carries the key, the URL or the server's o
 from __future__ import annotations
 
 import io
-import threading
 import time
 import wave
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from typing import Any, Callable
 
 from avatar.audio import Audio
 from avatar.listen.base import Heard, RecognitionError
+from avatar.openai_client import LazyClient
 
 RATE_HZ = 16000      # what speech recognisers use; keeps the upload small (32 kB a second)
 DEFAULT_MODEL = "whisper-1"
@@ -88,27 +88,15 @@ class ServerRecogniser:
     def __init__(self, settings: ServerSettings, *, api_key: str,
                  client_factory: Callable[[], Any] | None = None) -> None:
         self.settings = settings
-        self.__api_key = api_key  # name-mangled and never in repr: keys must not reach logs
-        self._client_factory = client_factory
-        self._client: Any = None
-        self._lock = threading.Lock()
+        self._sdk = LazyClient(api_key=api_key, base_url=settings.base_url, read_timeout_s=settings.timeout_s,
+                               connect_timeout_s=settings.connect_timeout_s, factory=client_factory)
 
     def __repr__(self) -> str:
         return f"ServerRecogniser(model={self.settings.model!r})"
 
     def client(self) -> Any:
         """The SDK client, made once (its connection pool is reused across questions)."""
-        with self._lock:
-            if self._client is None:
-                self._client = self._client_factory() if self._client_factory else self._make_client()
-            return self._client
-
-    def _make_client(self) -> Any:
-        import openai
-
-        s = self.settings
-        timeout = openai.Timeout(s.timeout_s, connect=min(s.connect_timeout_s, s.timeout_s))
-        return openai.OpenAI(api_key=self.__api_key, base_url=s.base_url, timeout=timeout, max_retries=0)
+        return self._sdk.get()
 
     def transcribe(self, audio: Audio) -> Heard:
         s = self.settings
