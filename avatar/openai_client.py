@@ -41,3 +41,28 @@ class LazyClient:
 
         timeout = openai.Timeout(self._read_s, connect=self._connect_s)
         return openai.OpenAI(api_key=self.__api_key, base_url=self.base_url, timeout=timeout, max_retries=0)
+
+
+def error_kind(exc: BaseException) -> str | None:
+    """A short, secret-free label for a failed SDK request ("timeout", "auth", "rate_limited",
+    "not_found", "server_error", "bad_request", "refused", "connection"); None if it is not the SDK's."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return "timeout"
+    if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
+        return "auth"
+    if isinstance(exc, openai.RateLimitError):
+        return "rate_limited"
+    if isinstance(exc, openai.NotFoundError):
+        return "not_found"
+    if isinstance(exc, openai.APIStatusError):
+        return "server_error" if exc.status_code >= 500 else "bad_request"
+    if isinstance(exc, openai.APIConnectionError):
+        cause: BaseException | None = exc
+        while cause is not None:
+            if isinstance(cause, ConnectionRefusedError):
+                return "refused"
+            cause = cause.__cause__ or cause.__context__
+        return "connection"
+    return None

@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from avatar.errors import AnswerError
 from avatar.kiosk.answerer import Turn
-from avatar.openai_client import LazyClient
+from avatar.openai_client import LazyClient, error_kind
 
 DEFAULT_MODEL = "gpt-4o-mini"
 # The SDK refuses to start without a key; local servers (llama.cpp, Ollama, vLLM) ignore it.
@@ -75,20 +75,11 @@ def language_note(question: str) -> str:
 
 def classify_error(exc: BaseException, *, after_tokens: bool) -> str:
     """A short, secret-free label for a failure (the message itself may quote URLs or server text)."""
-    import openai
-
-    if isinstance(exc, openai.RateLimitError):
-        return "rate_limited"
-    if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
-        return "auth"
-    if isinstance(exc, openai.NotFoundError):
-        return "not_found"
-    if isinstance(exc, openai.APIStatusError):
-        return "server_error" if exc.status_code >= 500 else "bad_request"
-    if isinstance(exc, openai.APITimeoutError):
-        return "timeout"
-    if isinstance(exc, openai.APIConnectionError):
+    kind = error_kind(exc)
+    if kind in ("refused", "connection"):
         return "stream_cut" if after_tokens else "connection"
+    if kind is not None:
+        return kind
     if isinstance(exc, (json.JSONDecodeError, ValueError, KeyError, TypeError, AttributeError)):
         return "bad_response"
     return "error"

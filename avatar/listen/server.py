@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 from avatar.audio import Audio
 from avatar.listen.base import Heard, RecognitionError
-from avatar.openai_client import LazyClient
+from avatar.openai_client import LazyClient, error_kind
 
 RATE_HZ = 16000      # what speech recognisers use; keeps the upload small (32 kB a second)
 DEFAULT_MODEL = "whisper-1"
@@ -34,26 +34,7 @@ class ServerSettings:
 
 def classify_error(exc: BaseException) -> str:
     """A short, secret-free label for a failed request."""
-    import openai
-
-    if isinstance(exc, openai.APITimeoutError):
-        return "timeout"
-    if isinstance(exc, (openai.AuthenticationError, openai.PermissionDeniedError)):
-        return "auth"
-    if isinstance(exc, openai.RateLimitError):
-        return "rate_limited"
-    if isinstance(exc, openai.NotFoundError):
-        return "not_found"
-    if isinstance(exc, openai.APIStatusError):
-        return "server_error" if exc.status_code >= 500 else "bad_request"
-    if isinstance(exc, openai.APIConnectionError):
-        cause: BaseException | None = exc
-        while cause is not None:
-            if isinstance(cause, ConnectionRefusedError):
-                return "refused"
-            cause = cause.__cause__ or cause.__context__
-        return "connection"
-    return "error"
+    return error_kind(exc) or "error"
 
 
 _MESSAGES = {
