@@ -69,22 +69,23 @@ class _Box:
         self._kept_bytes = 0
         self._key: tuple | None = None
 
-    def reuse(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float, pose: tuple) -> bool:
-        """Blit the kept box for this pose over these pixels if there is one; else remember what to keep."""
+    def reuse(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
+              pose: tuple) -> pygame.Rect | None:
+        """Blit the kept box for this pose over these pixels if there is one and return where; else
+        remember what to keep and return None."""
         self._key = None
         rect = self._locate(target, head_x, head_y, tilt_deg)
         if rect is None:
-            return False
+            return None
         under = pygame.image.tobytes(target.subsurface(rect), "RGBX")
         # Where the head sits within the box, to an eighth of a pixel (the same for the same tilt).
         key = (pose, rect.size, round((head_x - rect.x) * 8), round((head_y - rect.y) * 8), tilt_deg, hash(under))
         kept = self._kept.get(key)
         if kept is not None:
             self._kept.move_to_end(key)
-            target.blit(kept, rect.topleft)
-            return True
+            return target.blit(kept, rect.topleft)
         self._key = key
-        return False
+        return None
 
     def _locate(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float) -> pygame.Rect | None:
         """The box on screen: it follows the turned head, its own axes stay screen-aligned."""
@@ -133,9 +134,10 @@ class _Box:
         patch.set_colorkey(_KEY)
         self.surface.blit(patch, area.topleft)
 
-    def finish(self, target: pygame.Surface) -> None:
+    def finish(self, target: pygame.Surface) -> pygame.Rect:
+        """Shrink the drawn box back onto `target` (and keep it); returns the area drawn on."""
         done = pygame.transform.smoothscale(self.surface, self.rect.size)
-        target.blit(done, self.rect.topleft)
+        drawn = target.blit(done, self.rect.topleft)
         if self._key is not None:
             self._kept[self._key] = done
             self._kept_bytes += done.get_width() * done.get_height() * 4
@@ -143,6 +145,7 @@ class _Box:
                 _, old = self._kept.popitem(last=False)
                 self._kept_bytes -= old.get_width() * old.get_height() * 4
             self._key = None
+        return drawn
 
 
 def supersampling(unit_px: float) -> int:
@@ -215,17 +218,19 @@ class Features:
     # Eyes and brows -----------------------------------------------------------------------
 
     def draw_eyes(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
-                  state: FaceState) -> None:
+                  state: FaceState) -> pygame.Rect | None:
+        """Draw both eyes and brows; returns the area drawn on (None if off screen)."""
         box = self.eyes
         key = (_q(state.blink, 50), _q(_expr(state, "surprised"), 20), _q(_expr(state, "smile"), 20),
                _q(_expr(state, "serious"), 20), _q(state.brow_raise, 40))
         gx = round(max(-1.0, min(1.0, state.gaze_x)) * GAZE_STEPS) / GAZE_STEPS
         gy = round(max(-1.0, min(1.0, state.gaze_y)) * GAZE_STEPS) / GAZE_STEPS
-        if box.reuse(target, head_x, head_y, tilt_deg, (key, gx, gy)):
-            return
+        kept = box.reuse(target, head_x, head_y, tilt_deg, (key, gx, gy))
+        if kept is not None:
+            return kept
         m = box.begin(target, head_x, head_y, tilt_deg)
         if m is None:
-            return
+            return None
         eyes = self._eye_ops.get(key)
         if eyes is None:
             eyes = self._build_eyes(key[0] / 50, key[1] / 20, key[2] / 20, key[3] / 20, key[4] / 40)
@@ -240,7 +245,7 @@ class Features:
             iris = self._iris(s * EYE_CENTER_X + gx * 0.03, 0.003 + gy * 0.012, IRIS_R * (1.0 + 0.04 * surprise))
             _run(box, m, iris)
             _run(box, m, after)
-        box.finish(target)
+        return box.finish(target)
 
     def _iris(self, ix: float, iy: float, r: float) -> list[Op]:
         iris = self.look.iris
@@ -325,15 +330,17 @@ class Features:
     # Mouth ---------------------------------------------------------------------------------
 
     def draw_mouth(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
-                   state: FaceState) -> None:
+                   state: FaceState) -> pygame.Rect | None:
+        """Draw the mouth; returns the area drawn on (None if off screen)."""
         box = self.mouth
         key = (state.mouth_shape, _q(state.mouth_open, 50), _q(_expr(state, "smile"), 20),
                _q(_expr(state, "serious"), 20))
-        if box.reuse(target, head_x, head_y, tilt_deg, key):
-            return
+        kept = box.reuse(target, head_x, head_y, tilt_deg, key)
+        if kept is not None:
+            return kept
         m = box.begin(target, head_x, head_y, tilt_deg)
         if m is None:
-            return
+            return None
         ops = self._mouth_ops.get(key)
         if ops is None:
             ops = tuple(self._build_mouth(state.mouth_shape, key[1] / 50, key[2] / 20, key[3] / 20))
@@ -343,7 +350,7 @@ class Features:
         else:
             self._mouth_ops.move_to_end(key)
         _run(box, m, ops)
-        box.finish(target)
+        return box.finish(target)
 
     def _build_mouth(self, shape, mouth_open: float, smile: float, serious: float) -> list[Op]:
         g = mouth_geometry(shape, mouth_open, smile, serious)
