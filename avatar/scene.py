@@ -119,6 +119,16 @@ class Scene:
         self._titles: _Lru[tuple, pygame.Surface] = _Lru(2)
         self._background_image: pygame.Surface | None | bool = False   # False: not loaded yet
 
+    @property
+    def face(self) -> Face:
+        return self._face
+
+    @face.setter
+    def face(self, face: Face) -> None:
+        self._face = face
+        # Asked once: isinstance with a runtime-checkable Protocol costs a fifth of a millisecond.
+        self._layered: LayeredFace | None = face if isinstance(face, LayeredFace) else None
+
     # Layout --------------------------------------------------------------------------------
 
     def avatar_rect(self, with_slide: bool) -> pygame.Rect:
@@ -179,24 +189,24 @@ class Scene:
             return None
         with_slide = bool(state.slide_path)
         face = None
-        if isinstance(self.face, LayeredFace):
-            face = self.face.still_key(self.avatar_rect(with_slide).size, state.face)
+        if self._layered is not None:
+            face = self._layered.still_key(self.avatar_rect(with_slide).size, state.face)
         return (_format_key(surface), with_slide, state.slide_path, face)
 
     def draw_still(self, surface: pygame.Surface, state: SceneState) -> None:
         """The parts that change seldom: background, slide and the face's still layer (within the clip)."""
         with_slide = bool(state.slide_path)
         surface.blit(self._background(surface, with_slide, state.slide_path), (0, 0))
-        if isinstance(self.face, LayeredFace):
-            self.face.draw_still(surface, self.avatar_rect(with_slide), state.face)
+        if self._layered is not None:
+            self._layered.draw_still(surface, self.avatar_rect(with_slide), state.face)
 
     def draw_moving(self, surface: pygame.Surface, state: SceneState) -> list[pygame.Rect]:
         """Everything over the still layer: the (rest of the) face, captions, lower third, kiosk lines
         and a fading title card; returns the areas drawn on."""
         touched: list[pygame.Rect] = []
         rect = self.avatar_rect(bool(state.slide_path))
-        if isinstance(self.face, LayeredFace):
-            touched.append(self.face.draw_moving(surface, rect, state.face))
+        if self._layered is not None:
+            touched.append(self._layered.draw_moving(surface, rect, state.face))
         else:
             self.face.draw(surface, rect, state.face)
             touched.append(rect.clip(surface.get_rect()))   # a face draws nothing outside its rect
