@@ -51,8 +51,17 @@ def blend(surf: pygame.Surface, color: tuple[int, int, int], alpha: float, pts: 
         pygame.gfxdraw.filled_polygon(surf, pts, (*color, max(0, min(255, round(alpha * 255)))))
 
 
+Extent = tuple[float, float, float, float]   # (x0, y0, x1, y1) in head units: where a pose draws
+_EXTENT_MARGIN_PX = 2   # screen pixels around a pose's extent (a polygon's edge pixels, a KEEP step's slack)
+
+
 class _Box:
-    """One supersampled drawing box for a head-unit rectangle, reused every frame."""
+    """One supersampled drawing box for a head-unit rectangle, reused every frame.
+
+    With the pose's `extent` only the part of the box the pose can draw on is enlarged, shrunk back
+    and kept (a closed mouth covers a fifth of the mouth box); the rest of the box would come back
+    unchanged anyway, since shrinking an untouched enlargement restores the screen exactly.
+    """
 
     def __init__(self, box: tuple[float, float, float, float], unit_px: float, ss: int) -> None:
         x0, y0, x1, y1 = box
@@ -64,26 +73,28 @@ class _Box:
         self._big: pygame.Surface | None = None
         self._pristine: pygame.Surface | None = None
         self.surface: pygame.Surface = pygame.Surface((1, 1))
-        self.rect = pygame.Rect(0, 0, 0, 0)
+        self.rect = pygame.Rect(0, 0, 0, 0)       # the box on screen (the big surface is this, enlarged)
+        self.area = pygame.Rect(0, 0, 0, 0)       # the part of `rect` this pose draws on
         self._kept: OrderedDict[tuple, pygame.Surface] = OrderedDict()
         self._kept_bytes = 0
         self._key: tuple | None = None
 
     def reuse(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
-              pose: tuple) -> pygame.Rect | None:
+              pose: tuple, extent: Extent | None = None) -> pygame.Rect | None:
         """Blit the kept box for this pose over these pixels if there is one and return where; else
         remember what to keep and return None."""
         self._key = None
         rect = self._locate(target, head_x, head_y, tilt_deg)
         if rect is None:
             return None
-        under = pygame.image.tobytes(target.subsurface(rect), "RGBX")
+        area = self._area(rect, head_x, head_y, tilt_deg, extent)
+        under = pygame.image.tobytes(target.subsurface(area), "RGBX")
         # Where the head sits within the box, to an eighth of a pixel (the same for the same tilt).
-        key = (pose, rect.size, round((head_x - rect.x) * 8), round((head_y - rect.y) * 8), tilt_deg, hash(under))
+        key = (pose, area.size, round((head_x - area.x) * 8), round((head_y - area.y) * 8), tilt_deg, hash(under))
         kept = self._kept.get(key)
         if kept is not None:
             self._kept.move_to_end(key)
-            return target.blit(kept, rect.topleft)
+            return target.blit(kept, area.topleft)
         self._key = key
         return None
 
@@ -98,26 +109,48 @@ class _Box:
         rect = full.clip(target.get_clip())
         return rect if rect.w >= 2 and rect.h >= 2 else None
 
-    def begin(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float) -> Mapping | None:
+    def _area(self, rect: pygame.Rect, head_x: float, head_y: float, tilt_deg: float,
+              extent: Extent | None) -> pygame.Rect:
+        """The part of `rect` that a pose drawing within `extent` can change (all of it without one)."""
+        if extent is None:
+            return rect
+        c, s = math.cos(math.radians(tilt_deg)), math.sin(math.radians(tilt_deg))
+        x0, y0, x1, y1 = extent
+        xs, ys = [], []
+        for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1)):   # the turned extent's corners
+            xs.append(head_x + (x * c + y * s) * self.unit_px)
+            ys.append(head_y + (-x * s + y * c) * self.unit_px)
+        m = _EXTENT_MARGIN_PX
+        left, top = math.floor(min(xs)) - m, math.floor(min(ys)) - m
+        area = pygame.Rect(left, top, math.ceil(max(xs)) + m - left, math.ceil(max(ys)) + m - top)
+        return area.clip(rect)
+
+    def begin(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
+              extent: Extent | None = None) -> Mapping | None:
         """Load the screen under the box, enlarged; returns the head-unit mapping into it (None if off screen)."""
         rect = self._locate(target, head_x, head_y, tilt_deg)
         if rect is None:
             return None
         ss = self.ss
+        area = self._area(rect, head_x, head_y, tilt_deg, extent)
         big_size = (rect.w * ss, rect.h * ss)
-        src = target.subsurface(rect)
+        src = target.subsurface(area)
         if src.get_flags() & pygame.SRCALPHA:
-            opaque = pygame.Surface(rect.size)
+            opaque = pygame.Surface(area.size)
             opaque.blit(src, (0, 0))
             src = opaque
         if (self._big is None or self._big.get_size() != big_size
                 or self._big.get_bitsize() != src.get_bitsize() or self._big.get_masks() != src.get_masks()):
             self._big = pygame.Surface(big_size, 0, src)
             self._pristine = pygame.Surface(big_size, 0, src)
-        pygame.transform.scale(src, big_size, self._big)   # nearest: shrinking back restores it exactly
-        self._pristine.blit(self._big, (0, 0))
+        # Only `area` is loaded: the drawing never leaves it, and only it is shrunk back.
+        big_area = pygame.Rect((area.x - rect.x) * ss, (area.y - rect.y) * ss, area.w * ss, area.h * ss)
+        pygame.transform.scale(src, big_area.size, self._big.subsurface(big_area))   # nearest: shrinks back exactly
+        self._pristine.blit(self._big, big_area.topleft, big_area)
         self.surface = self._big
         self.rect = rect
+        self.area = area
+        # The mapping stays relative to the whole box, so every point lands where it always did.
         return Mapping((head_x - rect.x) * ss, (head_y - rect.y) * ss, self.unit_px * ss, tilt_deg)
 
     def keep_only_inside(self, inside: Sequence[Point], drawn: Sequence[Point]) -> None:
@@ -135,9 +168,12 @@ class _Box:
         self.surface.blit(patch, area.topleft)
 
     def finish(self, target: pygame.Surface) -> pygame.Rect:
-        """Shrink the drawn box back onto `target` (and keep it); returns the area drawn on."""
-        done = pygame.transform.smoothscale(self.surface, self.rect.size)
-        drawn = target.blit(done, self.rect.topleft)
+        """Shrink the drawn area back onto `target` (and keep it); returns the area drawn on."""
+        ss = self.ss
+        area, rect = self.area, self.rect
+        big_area = pygame.Rect((area.x - rect.x) * ss, (area.y - rect.y) * ss, area.w * ss, area.h * ss)
+        done = pygame.transform.smoothscale(self.surface.subsurface(big_area), area.size)
+        drawn = target.blit(done, area.topleft)
         if self._key is not None:
             self._kept[self._key] = done
             self._kept_bytes += done.get_width() * done.get_height() * 4
@@ -187,6 +223,13 @@ def _run(box: _Box, m: Mapping, ops: Sequence[Op]) -> None:
             box.keep_only_inside(px, m.pts(bounds or ()))
 
 
+def _extent(ops: Sequence[Op]) -> Extent:
+    """Where `ops` can draw, in head units: the bounds of all their points (KEEP steps' bounds too)."""
+    xs = [x for op in ops for pts in (op[3], op[4] or ()) for x, _ in pts]
+    ys = [y for op in ops for pts in (op[3], op[4] or ()) for _, y in pts]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
 def _q(x: float, steps: int) -> int:
     return round(min(1.0, max(0.0, x)) * steps)
 
@@ -213,7 +256,7 @@ class Features:
         self.teeth = (238, 234, 222)
         self.tongue = mix((150, 66, 72), look.lip, 0.2)
         self._eye_ops: OrderedDict[tuple, tuple[tuple[tuple[Op, ...], tuple[Op, ...]], ...]] = OrderedDict()
-        self._mouth_ops: OrderedDict[tuple, tuple[Op, ...]] = OrderedDict()
+        self._mouth_ops: OrderedDict[tuple, tuple[tuple[Op, ...], Extent]] = OrderedDict()
 
     # Eyes and brows -----------------------------------------------------------------------
 
@@ -335,20 +378,21 @@ class Features:
         box = self.mouth
         key = (state.mouth_shape, _q(state.mouth_open, 50), _q(_expr(state, "smile"), 20),
                _q(_expr(state, "serious"), 20))
-        kept = box.reuse(target, head_x, head_y, tilt_deg, key)
-        if kept is not None:
-            return kept
-        m = box.begin(target, head_x, head_y, tilt_deg)
-        if m is None:
-            return None
-        ops = self._mouth_ops.get(key)
-        if ops is None:
+        cached = self._mouth_ops.get(key)
+        if cached is None:
             ops = tuple(self._build_mouth(state.mouth_shape, key[1] / 50, key[2] / 20, key[3] / 20))
-            self._mouth_ops[key] = ops
+            cached = self._mouth_ops[key] = (ops, _extent(ops))
             if len(self._mouth_ops) > _CACHE_SIZE:
                 self._mouth_ops.popitem(last=False)
         else:
             self._mouth_ops.move_to_end(key)
+        ops, extent = cached
+        kept = box.reuse(target, head_x, head_y, tilt_deg, key, extent)
+        if kept is not None:
+            return kept
+        m = box.begin(target, head_x, head_y, tilt_deg, extent)
+        if m is None:
+            return None
         _run(box, m, ops)
         return box.finish(target)
 
