@@ -48,5 +48,11 @@ class Repainter:
                 surface.set_clip(rect.clip(clip))
                 self.scene.draw_still(surface, state)   # the still layer again, only inside `rect`
             surface.set_clip(clip)
-        rects = [r for r in self.scene.draw_moving(surface, state) if r.w > 0 and r.h > 0]
-        self._painted[surface] = _Painted(key, tuple(rects))
+        self._painted[surface] = _Painted(key, _outermost(self.scene.draw_moving(surface, state)))
+
+
+def _outermost(rects: list[pygame.Rect]) -> tuple[pygame.Rect, ...]:
+    """The non-empty rects that no other rect holds (a highlighted word lies on its caption)."""
+    solid = [r for r in rects if r.w > 0 and r.h > 0]
+    return tuple(r for i, r in enumerate(solid)
+                 if not any(j != i and o.contains(r) and (o != r or j < i) for j, o in enumerate(solid)))
