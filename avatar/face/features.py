@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
 import pygame
 import pygame.gfxdraw
 
@@ -211,23 +213,47 @@ def _keep(inside: Sequence[Point], x0: float, y0: float, x1: float, y1: float) -
     return (KEEP, None, 1.0, tuple(inside), ((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
 
 
-def _run(box: _Box, m: Mapping, ops: Sequence[Op]) -> None:
+@dataclass(frozen=True)
+class _Steps:
+    """Drawing steps with all their points in one array, mapped to pixels in one go per frame.
+
+    An array holds a pose's points in a fifth of the memory tuples of floats take (caches hold hundreds)."""
+
+    paint: tuple[tuple[int, tuple[int, int, int] | None, float], ...]   # per step: kind, colour, alpha
+    points: np.ndarray                        # (n, 2) head units: each step's points, then its bounds
+    spans: tuple[tuple[int, int, int], ...]   # per step: rows of its points, of its bounds, end
+
+    @property
+    def extent(self) -> Extent:
+        """Where the steps can draw, in head units: the bounds of all their points."""
+        lo, hi = self.points.min(axis=0), self.points.max(axis=0)
+        return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
+
+
+def _steps(ops: Sequence[Op]) -> _Steps:
+    flat: list[Point] = []
+    spans = []
+    for op in ops:
+        start = len(flat)
+        flat.extend(op[3])
+        mid = len(flat)
+        flat.extend(op[4] or ())
+        spans.append((start, mid, len(flat)))
+    return _Steps(tuple((kind, color, alpha) for kind, color, alpha, _, _ in ops),
+                  np.array(flat, dtype=np.float64).reshape(-1, 2), tuple(spans))
+
+
+def _run(box: _Box, m: Mapping, steps: _Steps) -> None:
     surf = box.surface
-    for kind, color, alpha, pts, bounds in ops:
-        px = m.pts(pts)
+    px_all = m.pts_array(steps.points)
+    for (kind, color, alpha), (a, b, end) in zip(steps.paint, steps.spans):
+        px = px_all[a:b]
         if kind == FILL:
             fill(surf, color, px)  # type: ignore[arg-type]
         elif kind == BLEND:
             blend(surf, color, alpha, px)  # type: ignore[arg-type]
         else:
-            box.keep_only_inside(px, m.pts(bounds or ()))
-
-
-def _extent(ops: Sequence[Op]) -> Extent:
-    """Where `ops` can draw, in head units: the bounds of all their points (KEEP steps' bounds too)."""
-    xs = [x for op in ops for pts in (op[3], op[4] or ()) for x, _ in pts]
-    ys = [y for op in ops for pts in (op[3], op[4] or ()) for _, y in pts]
-    return (min(xs), min(ys), max(xs), max(ys))
+            box.keep_only_inside(px, px_all[b:end])
 
 
 def _q(x: float, steps: int) -> int:
@@ -255,8 +281,8 @@ class Features:
         self.cavity = (58, 22, 26)
         self.teeth = (238, 234, 222)
         self.tongue = mix((150, 66, 72), look.lip, 0.2)
-        self._eye_ops: OrderedDict[tuple, tuple[tuple[tuple[Op, ...], tuple[Op, ...]], ...]] = OrderedDict()
-        self._mouth_ops: OrderedDict[tuple, tuple[tuple[Op, ...], Extent]] = OrderedDict()
+        self._eye_ops: OrderedDict[tuple, tuple[tuple[_Steps, _Steps], ...]] = OrderedDict()
+        self._mouth_ops: OrderedDict[tuple, tuple[_Steps, Extent]] = OrderedDict()
 
     # Eyes and brows -----------------------------------------------------------------------
 
@@ -276,7 +302,8 @@ class Features:
             return None
         eyes = self._eye_ops.get(key)
         if eyes is None:
-            eyes = self._build_eyes(key[0] / 50, key[1] / 20, key[2] / 20, key[3] / 20, key[4] / 40)
+            eyes = tuple((_steps(before), _steps(after)) for before, after in
+                         self._build_eyes(key[0] / 50, key[1] / 20, key[2] / 20, key[3] / 20, key[4] / 40))
             self._eye_ops[key] = eyes
             if len(self._eye_ops) > _CACHE_SIZE:
                 self._eye_ops.popitem(last=False)
@@ -286,7 +313,7 @@ class Features:
         for s, (before, after) in zip((-1, 1), eyes):
             _run(box, m, before)
             iris = self._iris(s * EYE_CENTER_X + gx * 0.03, 0.003 + gy * 0.012, IRIS_R * (1.0 + 0.04 * surprise))
-            _run(box, m, iris)
+            _run(box, m, _steps(iris))
             _run(box, m, after)
         return box.finish(target)
 
@@ -380,20 +407,20 @@ class Features:
                _q(_expr(state, "serious"), 20))
         cached = self._mouth_ops.get(key)
         if cached is None:
-            ops = tuple(self._build_mouth(state.mouth_shape, key[1] / 50, key[2] / 20, key[3] / 20))
-            cached = self._mouth_ops[key] = (ops, _extent(ops))
+            steps = _steps(self._build_mouth(state.mouth_shape, key[1] / 50, key[2] / 20, key[3] / 20))
+            cached = self._mouth_ops[key] = (steps, steps.extent)
             if len(self._mouth_ops) > _CACHE_SIZE:
                 self._mouth_ops.popitem(last=False)
         else:
             self._mouth_ops.move_to_end(key)
-        ops, extent = cached
+        steps, extent = cached
         kept = box.reuse(target, head_x, head_y, tilt_deg, key, extent)
         if kept is not None:
             return kept
         m = box.begin(target, head_x, head_y, tilt_deg, extent)
         if m is None:
             return None
-        _run(box, m, ops)
+        _run(box, m, steps)
         return box.finish(target)
 
     def _build_mouth(self, shape, mouth_open: float, smile: float, serious: float) -> list[Op]:
