@@ -395,7 +395,9 @@ class Scene:
         if not lines:
             return bottom
         word = caption.words[caption.current_word] if 0 <= caption.current_word < len(caption.words) else None
-        per_page = self._page_lines(caption.text)
+        per_page = self._texts.get(("pages", caption.text))   # asked every frame: keep the answer
+        if per_page is None:
+            per_page = self._texts.put(("pages", caption.text), self._page_lines(caption.text))
         page = 0
         if word is not None:
             for i, (a, b) in enumerate(lines):

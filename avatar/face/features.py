@@ -195,7 +195,7 @@ FILL, BLEND, KEEP = 0, 1, 2
 # One drawing step in head units: (kind, colour, alpha, points, bounds); KEEP undoes anything drawn
 # within `bounds` outside `points` (clipping to the eye or mouth opening).
 Op = tuple[int, tuple[int, int, int] | None, float, tuple[Point, ...], tuple[Point, ...] | None]
-_CACHE_SIZE = 512
+_CACHE_SIZE = 1024     # poses kept per part: a long speech shows about 800 mouth poses
 
 
 # Points are stored as tuples: cached poses then hold no lists, so the garbage collector can
