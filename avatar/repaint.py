@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Hashable
 
@@ -10,6 +11,8 @@ import pygame
 
 from avatar.scene import Scene
 from avatar.scene_state import SceneState
+
+PATCH_BYTES = 16 * 1024 * 1024   # still layers kept around the head (the body's few breath positions, a slide)
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,10 @@ class Repainter:
     def __init__(self, scene: Scene) -> None:
         self.scene = scene
         self._painted: weakref.WeakKeyDictionary[pygame.Surface, _Painted] = weakref.WeakKeyDictionary()
+        # A copy of the still layer around the biggest moving part (the head), per still key: putting
+        # it back is then a plain copy rather than the background and the body blended again.
+        self._patches: OrderedDict[Hashable, tuple[pygame.Rect, pygame.Surface]] = OrderedDict()
+        self._hot = pygame.Rect(0, 0, 0, 0)     # the biggest area the last frame's moving parts drew on
 
     def draw(self, surface: pygame.Surface, state: SceneState) -> None:
         """Draw the frame for `state` over the whole of `surface`."""
@@ -42,13 +49,37 @@ class Repainter:
             return
         if last is None or last.key != key:
             self.scene.draw_still(surface, state)
+            self._keep_patch(surface, key)
         else:
-            clip = surface.get_clip()
-            for rect in last.rects:
-                surface.set_clip(rect.clip(clip))
-                self.scene.draw_still(surface, state)   # the still layer again, only inside `rect`
+            self._restore(surface, state, last.rects, self._patches.get(key))
+        rects = _outermost(self.scene.draw_moving(surface, state))
+        self._painted[surface] = _Painted(key, rects)
+        if rects:
+            self._hot = max(rects, key=lambda r: r.w * r.h)
+
+    def _restore(self, surface: pygame.Surface, state: SceneState, rects: tuple[pygame.Rect, ...],
+                 patch: tuple[pygame.Rect, pygame.Surface] | None) -> None:
+        """Put the still layer back inside `rects`, from the kept patch where it holds them."""
+        clip = surface.get_clip()
+        for rect in rects:
+            if patch is not None and patch[0].contains(rect):
+                where, pixels = patch
+                surface.blit(pixels, rect.topleft, rect.move(-where.x, -where.y))
+                continue
+            surface.set_clip(rect.clip(clip))
+            self.scene.draw_still(surface, state)   # the still layer again, only inside `rect`
             surface.set_clip(clip)
-        self._painted[surface] = _Painted(key, _outermost(self.scene.draw_moving(surface, state)))
+
+    def _keep_patch(self, surface: pygame.Surface, key: Hashable) -> None:
+        """Copy the fresh still layer around where the head was last drawn, for this still key."""
+        if key in self._patches or self._hot.w == 0:
+            return
+        margin_w, margin_h = self._hot.w // 8 + 4, self._hot.h // 8 + 4
+        where = self._hot.inflate(2 * margin_w, 2 * margin_h).clip(surface.get_rect())
+        self._patches[key] = (where, surface.subsurface(where).copy())
+        while len(self._patches) > 1 and sum(p.get_width() * p.get_height() * 4
+                                             for _, p in self._patches.values()) > PATCH_BYTES:
+            self._patches.popitem(last=False)
 
 
 def _outermost(rects: list[pygame.Rect]) -> tuple[pygame.Rect, ...]:
