@@ -152,12 +152,14 @@ def cmd_record(args: argparse.Namespace) -> int:
         import pygame
 
         pygame.font.init()
+        from avatar.repaint import Repainter
         from avatar.scene import Scene
 
         scene = Scene(size, loaded.look, show_captions=burn)
+        painter = Repainter(scene)   # the recorder's frame buffers keep what was drawn into them
 
         def render(t_s: float, surface) -> None:
-            scene.draw(surface, show.state_at(t_s))
+            painter.draw(surface, show.state_at(t_s))
 
         result = recorder.record(render, tl.duration_s, wav)
     if not args.quiet:

@@ -134,7 +134,8 @@ class Recorder:
         """Call `render(i / fps, surface)` for every frame and encode; audio_wav None gives a silent track.
 
         `render` must draw the whole picture: it gets one of two surfaces in turn (the other is being
-        encoded meanwhile), so what the previous call drew is not there.
+        encoded meanwhile), so what the previous call drew is not there. Each surface still holds
+        what `render` drew into it last (nothing else draws on them), so it may repaint only changes.
         """
         if not (isinstance(duration_s, (int, float)) and math.isfinite(duration_s) and duration_s > 0):
             raise UsageError(f"video length {duration_s!r} s must be a positive number of seconds")

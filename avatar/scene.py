@@ -11,7 +11,7 @@ import pygame
 
 from avatar.errors import ConfigError
 from avatar.face.look import Look
-from avatar.face.base import Face
+from avatar.face.base import Face, LayeredFace
 from avatar.face.procedural import eye_line_px, head_unit_px
 from avatar.face.select import make_face
 from avatar.face.raster import blur, mix, shade
@@ -120,6 +120,16 @@ class Scene:
         self._titles: _Lru[tuple, pygame.Surface] = _Lru(2)
         self._background_image: pygame.Surface | None | bool = False   # False: not loaded yet
 
+    @property
+    def face(self) -> Face:
+        return self._face
+
+    @face.setter
+    def face(self, face: Face) -> None:
+        self._face = face
+        # Asked once: isinstance with a runtime-checkable Protocol costs a fifth of a millisecond.
+        self._layered: LayeredFace | None = face if isinstance(face, LayeredFace) else None
+
     # Layout --------------------------------------------------------------------------------
 
     def avatar_rect(self, with_slide: bool) -> pygame.Rect:
@@ -165,38 +175,69 @@ class Scene:
 
     def draw(self, surface: pygame.Surface, state: SceneState) -> None:
         """Draw the frame for `state` over the whole of `surface` (which must be `size`)."""
+        if self.still_key(surface, state) is None:
+            surface.blit(self._title_card(surface, state.title), (0, 0))    # covers everything: skip the rest
+            return
+        self.draw_still(surface, state)
+        self.draw_moving(surface, state)
+
+    def still_key(self, surface: pygame.Surface, state: SceneState) -> Hashable | None:
+        """What `draw_still` depends on: equal keys, equal pixels. None when a title card covers the frame."""
         if surface.get_size() != self.size:
             raise ValueError(f"surface is {surface.get_size()}, scene is {self.size}")
         title = state.title
         if title is not None and title.opacity >= 0.999:
-            surface.blit(self._title_card(surface, title), (0, 0))    # covers everything: skip the rest
-            return
+            return None
+        with_slide = bool(state.slide_path)
+        face = None
+        if self._layered is not None:
+            face = self._layered.still_key(self.avatar_rect(with_slide).size, state.face)
+        return (_format_key(surface), with_slide, state.slide_path, face)
+
+    def draw_still(self, surface: pygame.Surface, state: SceneState) -> None:
+        """The parts that change seldom: background, slide and the face's still layer (within the clip)."""
         with_slide = bool(state.slide_path)
         surface.blit(self._background(surface, with_slide, state.slide_path), (0, 0))
-        self.face.draw(surface, self.avatar_rect(with_slide), state.face)
+        if self._layered is not None:
+            self._layered.draw_still(surface, self.avatar_rect(with_slide), state.face)
+
+    def draw_moving(self, surface: pygame.Surface, state: SceneState) -> list[pygame.Rect]:
+        """Everything over the still layer: the (rest of the) face, captions, lower third, kiosk lines
+        and a fading title card; returns the areas drawn on."""
+        touched: list[pygame.Rect] = []
+        rect = self.avatar_rect(bool(state.slide_path))
+        if self._layered is not None:
+            touched.append(self._layered.draw_moving(surface, rect, state.face))
+        else:
+            self.face.draw(surface, rect, state.face)
+            touched.append(rect.clip(surface.get_rect()))   # a face draws nothing outside its rect
         bottom = self.size[1] - round(0.03 * self.unit)
         if state.hint:
-            bottom = self._draw_hint(surface, state.hint, bottom)
+            bottom = self._draw_hint(surface, state.hint, bottom, touched)
         if state.input_text is not None:
-            bottom = self._draw_input(surface, state.input_text, state.cursor_on, bottom)
+            bottom = self._draw_input(surface, state.input_text, state.cursor_on, bottom, touched)
         if state.listening is not None:
+            below = bottom
             bottom = draw_listening(surface, state.listening, unit=self.unit, fonts=self.fonts,
                                     accent=self.look.accent, t_s=state.t_s, bottom=bottom)
+            touched.append(pygame.Rect(0, bottom, self.size[0], below - bottom))
         caption_top = bottom
         if self.show_captions and state.caption is not None and state.caption.text.strip():
-            caption_top = self._draw_caption(surface, state.caption, bottom)
+            caption_top = self._draw_caption(surface, state.caption, bottom, touched)
         if state.lower_third is not None and state.lower_third.opacity > 0.001:
             # A fixed place above the tallest caption, so it never jumps as captions change.
             reserve = 0
             if self.show_captions:
                 reserve = round(MAX_CAPTION_LINES * 1.2 * self.caption_px() + 0.03 * self.unit)
             lower_bottom = min(caption_top, bottom - reserve) - round(0.025 * self.unit)
-            self._draw_lower_third(surface, state.lower_third, lower_bottom)
+            touched.append(self._draw_lower_third(surface, state.lower_third, lower_bottom))
+        title = state.title
         if title is not None and title.opacity > 0.001:
             card = self._title_card(surface, title)
             card.set_alpha(round(title.opacity * 255))
-            surface.blit(card, (0, 0))
+            touched.append(surface.blit(card, (0, 0)))
             card.set_alpha(None)
+        return touched
 
     # Background and slide --------------------------------------------------------------------
 
@@ -297,7 +338,7 @@ class Scene:
 
     # Lower third ------------------------------------------------------------------------------
 
-    def _draw_lower_third(self, surface: pygame.Surface, lower: LowerThird, bottom: int) -> None:
+    def _draw_lower_third(self, surface: pygame.Surface, lower: LowerThird, bottom: int) -> pygame.Rect:
         key = ("lower", lower.name, lower.role)
         panel = self._texts.get(key)
         if panel is None:
@@ -305,8 +346,9 @@ class Scene:
         assert isinstance(panel, pygame.Surface)
         x = round(0.045 * self.size[0])
         panel.set_alpha(round(min(1.0, lower.opacity) * 255))
-        surface.blit(panel, (x, bottom - panel.get_height()))
+        drawn = surface.blit(panel, (x, bottom - panel.get_height()))
         panel.set_alpha(None)
+        return drawn
 
     def _lower_third_panel(self, lower: LowerThird) -> pygame.Surface:
         u = self.unit
@@ -350,15 +392,18 @@ class Scene:
                 break
         return self._texts.put(key, (font, lines))  # type: ignore[return-value]
 
-    def _draw_caption(self, surface: pygame.Surface, caption: Caption, bottom: int) -> int:
+    def _draw_caption(self, surface: pygame.Surface, caption: Caption, bottom: int,
+                      touched: list[pygame.Rect]) -> int:
         """Draw the caption page holding the current word, bottom edge at `bottom`; returns its top."""
         if caption.translation.strip():
-            bottom = self._draw_translation(surface, caption.translation, bottom)
+            bottom = self._draw_translation(surface, caption.translation, bottom, touched)
         font, lines = self._caption_layout(caption.text)
         if not lines:
             return bottom
         word = caption.words[caption.current_word] if 0 <= caption.current_word < len(caption.words) else None
-        per_page = self._page_lines(caption.text)
+        per_page = self._texts.get(("pages", caption.text))   # asked every frame: keep the answer
+        if per_page is None:
+            per_page = self._texts.put(("pages", caption.text), self._page_lines(caption.text))
         page = 0
         if word is not None:
             for i, (a, b) in enumerate(lines):
@@ -373,16 +418,17 @@ class Scene:
         surf, line_pos = block  # type: ignore[misc]
         x = (self.size[0] - surf.get_width()) // 2
         y = bottom - surf.get_height()
-        surface.blit(surf, (x, y))
+        touched.append(surface.blit(surf, (x, y)))
         if word is not None:
-            self._highlight(surface, caption.text, font, page_lines, line_pos, word, x, y)
+            self._highlight(surface, caption.text, font, page_lines, line_pos, word, x, y, touched)
         return y
 
     @staticmethod
     def _page_lines(text: str) -> int:
         return CJK_CAPTION_LINES if cjk_share(text) > 0.3 else MAX_CAPTION_LINES
 
-    def _draw_translation(self, surface: pygame.Surface, text: str, bottom: int) -> int:
+    def _draw_translation(self, surface: pygame.Surface, text: str, bottom: int,
+                          touched: list[pygame.Rect]) -> int:
         """The translation under the spoken caption (smaller, quieter); returns the top of its block."""
         key = ("translation", text)
         block = self._texts.get(key)
@@ -405,7 +451,7 @@ class Scene:
             self._texts.put(key, block)
         assert isinstance(block, pygame.Surface)
         y = bottom - block.get_height()
-        surface.blit(block, ((self.size[0] - block.get_width()) // 2, y))
+        touched.append(surface.blit(block, ((self.size[0] - block.get_width()) // 2, y)))
         return y - round(0.006 * self.unit)
 
     def _caption_block(self, text: str, font: pygame.font.Font, lines: list[tuple[int, int]]
@@ -425,7 +471,7 @@ class Scene:
 
     def _highlight(self, surface: pygame.Surface, text: str, font: pygame.font.Font,
                    lines: list[tuple[int, int]], line_pos: list[tuple[int, int]], word: tuple[int, int],
-                   x: int, y: int) -> None:
+                   x: int, y: int, touched: list[pygame.Rect]) -> None:
         """Mark the word being spoken: an accent pill behind it, the word redrawn on top."""
         for (a, b), (lx, ly) in zip(lines, line_pos):
             if not a <= word[0] < b:
@@ -442,13 +488,13 @@ class Scene:
             wx = x + lx + font.size(text[a:start])[0]
             pad = max(2, round(font.get_height() * 0.12))
             pill = pygame.Rect(wx - pad, y + ly - pad // 2, label.get_width() + 2 * pad, font.get_height() + pad)
-            pygame.draw.rect(surface, self.look.accent, pill, border_radius=pad * 2)
-            surface.blit(label, (wx, y + ly))
+            touched.append(pygame.draw.rect(surface, self.look.accent, pill, border_radius=pad * 2))
+            touched.append(surface.blit(label, (wx, y + ly)))
             return
 
     # Kiosk ---------------------------------------------------------------------------------
 
-    def _draw_hint(self, surface: pygame.Surface, hint: str, bottom: int) -> int:
+    def _draw_hint(self, surface: pygame.Surface, hint: str, bottom: int, touched: list[pygame.Rect]) -> int:
         key = ("hint", hint)
         label = self._texts.get(key)
         if label is None:
@@ -463,10 +509,11 @@ class Scene:
             self._texts.put(key, label)
         assert isinstance(label, pygame.Surface)
         top = bottom - label.get_height()
-        surface.blit(label, ((self.size[0] - label.get_width()) // 2, top))
+        touched.append(surface.blit(label, ((self.size[0] - label.get_width()) // 2, top)))
         return top - round(0.015 * self.unit)
 
-    def _draw_input(self, surface: pygame.Surface, text: str, cursor_on: bool, bottom: int) -> int:
+    def _draw_input(self, surface: pygame.Surface, text: str, cursor_on: bool, bottom: int,
+                    touched: list[pygame.Rect]) -> int:
         u = self.unit
         font = self.fonts.font(round(0.038 * u), text=text)
         w = round((0.7 if self.landscape else 0.9) * self.size[0])
@@ -480,7 +527,7 @@ class Scene:
                              border_radius=round(h * 0.25))
             self._texts.put(key, panel)
         assert isinstance(panel, pygame.Surface)
-        surface.blit(panel, box.topleft)
+        touched.append(surface.blit(panel, box.topleft))
         key = ("input", text)
         label = self._texts.get(key)
         if label is None:
@@ -493,13 +540,15 @@ class Scene:
         text_w = label.get_width() if text else 0
         if text_w > inner_w - 4:
             # Long questions scroll: keep the end (where the typing is) in view.
-            surface.blit(label, (tx, ty), pygame.Rect(text_w - (inner_w - 4), 0, inner_w - 4, label.get_height()))
+            touched.append(surface.blit(label, (tx, ty),
+                                        pygame.Rect(text_w - (inner_w - 4), 0, inner_w - 4, label.get_height())))
             text_w = inner_w - 4
         else:
-            surface.blit(label, (tx, ty))
+            touched.append(surface.blit(label, (tx, ty)))
         if cursor_on:
             cw = max(2, round(0.003 * u))
-            pygame.draw.rect(surface, (24, 26, 32), (tx + text_w + 2, ty + 2, cw, font.get_height() - 4))
+            touched.append(pygame.draw.rect(surface, (24, 26, 32),
+                                            (tx + text_w + 2, ty + 2, cw, font.get_height() - 4)))
         return box.y - round(0.015 * u)
 
     # Title card ----------------------------------------------------------------------------

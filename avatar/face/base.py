@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterator, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Hashable, Iterable, Iterator, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import pygame
@@ -19,6 +19,23 @@ class Face(Protocol):
 
     def draw(self, surface: "pygame.Surface", rect: "pygame.Rect | tuple[int, int, int, int]",
              state: "FaceState") -> None: ...
+
+
+@runtime_checkable
+class LayeredFace(Face, Protocol):
+    """A face whose still parts (a body that only moves with the breath) can be drawn apart from the rest.
+
+    `draw` must equal `draw_still` then `draw_moving`; `still_key` changes whenever `draw_still` would
+    draw other pixels. A recorder then repaints only what `draw_moving` touched (the rect it returns).
+    """
+
+    def still_key(self, size: tuple[int, int], state: "FaceState") -> Hashable: ...
+
+    def draw_still(self, surface: "pygame.Surface", rect: "pygame.Rect | tuple[int, int, int, int]",
+                   state: "FaceState") -> None: ...
+
+    def draw_moving(self, surface: "pygame.Surface", rect: "pygame.Rect | tuple[int, int, int, int]",
+                    state: "FaceState") -> "pygame.Rect": ...
 
 
 MIN_FACE_RECT_PX = 8   # a rect smaller than this on either side draws nothing
@@ -39,3 +56,13 @@ def clipped_to(surface: "pygame.Surface", rect: "pygame.Rect") -> Iterator[bool]
         yield True
     finally:
         surface.set_clip(old_clip)
+
+
+def union_of(rects: "Iterable[pygame.Rect | None]") -> "pygame.Rect":
+    """The smallest rect holding every non-empty rect of `rects` (an empty rect if there is none)."""
+    import pygame
+
+    solid = [r for r in rects if r is not None and r.w > 0 and r.h > 0]
+    if not solid:
+        return pygame.Rect(0, 0, 0, 0)
+    return solid[0].unionall(solid[1:])

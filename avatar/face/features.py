@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Sequence
 
+import numpy as np
 import pygame
 import pygame.gfxdraw
 
@@ -51,8 +53,17 @@ def blend(surf: pygame.Surface, color: tuple[int, int, int], alpha: float, pts: 
         pygame.gfxdraw.filled_polygon(surf, pts, (*color, max(0, min(255, round(alpha * 255)))))
 
 
+Extent = tuple[float, float, float, float]   # (x0, y0, x1, y1) in head units: where a pose draws
+_EXTENT_MARGIN_PX = 2   # screen pixels around a pose's extent (a polygon's edge pixels, a KEEP step's slack)
+
+
 class _Box:
-    """One supersampled drawing box for a head-unit rectangle, reused every frame."""
+    """One supersampled drawing box for a head-unit rectangle, reused every frame.
+
+    With the pose's `extent` only the part of the box the pose can draw on is enlarged, shrunk back
+    and kept (a closed mouth covers a fifth of the mouth box); the rest of the box would come back
+    unchanged anyway, since shrinking an untouched enlargement restores the screen exactly.
+    """
 
     def __init__(self, box: tuple[float, float, float, float], unit_px: float, ss: int) -> None:
         x0, y0, x1, y1 = box
@@ -64,27 +75,30 @@ class _Box:
         self._big: pygame.Surface | None = None
         self._pristine: pygame.Surface | None = None
         self.surface: pygame.Surface = pygame.Surface((1, 1))
-        self.rect = pygame.Rect(0, 0, 0, 0)
+        self.rect = pygame.Rect(0, 0, 0, 0)       # the box on screen (the big surface is this, enlarged)
+        self.area = pygame.Rect(0, 0, 0, 0)       # the part of `rect` this pose draws on
         self._kept: OrderedDict[tuple, pygame.Surface] = OrderedDict()
         self._kept_bytes = 0
         self._key: tuple | None = None
 
-    def reuse(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float, pose: tuple) -> bool:
-        """Blit the kept box for this pose over these pixels if there is one; else remember what to keep."""
+    def reuse(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
+              pose: tuple, extent: Extent | None = None) -> pygame.Rect | None:
+        """Blit the kept box for this pose over these pixels if there is one and return where; else
+        remember what to keep and return None."""
         self._key = None
         rect = self._locate(target, head_x, head_y, tilt_deg)
         if rect is None:
-            return False
-        under = pygame.image.tobytes(target.subsurface(rect), "RGBX")
+            return None
+        area = self._area(rect, head_x, head_y, tilt_deg, extent)
+        under = pygame.image.tobytes(target.subsurface(area), "RGBX")
         # Where the head sits within the box, to an eighth of a pixel (the same for the same tilt).
-        key = (pose, rect.size, round((head_x - rect.x) * 8), round((head_y - rect.y) * 8), tilt_deg, hash(under))
+        key = (pose, area.size, round((head_x - area.x) * 8), round((head_y - area.y) * 8), tilt_deg, hash(under))
         kept = self._kept.get(key)
         if kept is not None:
             self._kept.move_to_end(key)
-            target.blit(kept, rect.topleft)
-            return True
+            return target.blit(kept, area.topleft)
         self._key = key
-        return False
+        return None
 
     def _locate(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float) -> pygame.Rect | None:
         """The box on screen: it follows the turned head, its own axes stay screen-aligned."""
@@ -97,26 +111,48 @@ class _Box:
         rect = full.clip(target.get_clip())
         return rect if rect.w >= 2 and rect.h >= 2 else None
 
-    def begin(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float) -> Mapping | None:
+    def _area(self, rect: pygame.Rect, head_x: float, head_y: float, tilt_deg: float,
+              extent: Extent | None) -> pygame.Rect:
+        """The part of `rect` that a pose drawing within `extent` can change (all of it without one)."""
+        if extent is None:
+            return rect
+        c, s = math.cos(math.radians(tilt_deg)), math.sin(math.radians(tilt_deg))
+        x0, y0, x1, y1 = extent
+        xs, ys = [], []
+        for x, y in ((x0, y0), (x1, y0), (x1, y1), (x0, y1)):   # the turned extent's corners
+            xs.append(head_x + (x * c + y * s) * self.unit_px)
+            ys.append(head_y + (-x * s + y * c) * self.unit_px)
+        m = _EXTENT_MARGIN_PX
+        left, top = math.floor(min(xs)) - m, math.floor(min(ys)) - m
+        area = pygame.Rect(left, top, math.ceil(max(xs)) + m - left, math.ceil(max(ys)) + m - top)
+        return area.clip(rect)
+
+    def begin(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
+              extent: Extent | None = None) -> Mapping | None:
         """Load the screen under the box, enlarged; returns the head-unit mapping into it (None if off screen)."""
         rect = self._locate(target, head_x, head_y, tilt_deg)
         if rect is None:
             return None
         ss = self.ss
+        area = self._area(rect, head_x, head_y, tilt_deg, extent)
         big_size = (rect.w * ss, rect.h * ss)
-        src = target.subsurface(rect)
+        src = target.subsurface(area)
         if src.get_flags() & pygame.SRCALPHA:
-            opaque = pygame.Surface(rect.size)
+            opaque = pygame.Surface(area.size)
             opaque.blit(src, (0, 0))
             src = opaque
         if (self._big is None or self._big.get_size() != big_size
                 or self._big.get_bitsize() != src.get_bitsize() or self._big.get_masks() != src.get_masks()):
             self._big = pygame.Surface(big_size, 0, src)
             self._pristine = pygame.Surface(big_size, 0, src)
-        pygame.transform.scale(src, big_size, self._big)   # nearest: shrinking back restores it exactly
-        self._pristine.blit(self._big, (0, 0))
+        # Only `area` is loaded: the drawing never leaves it, and only it is shrunk back.
+        big_area = pygame.Rect((area.x - rect.x) * ss, (area.y - rect.y) * ss, area.w * ss, area.h * ss)
+        pygame.transform.scale(src, big_area.size, self._big.subsurface(big_area))   # nearest: shrinks back exactly
+        self._pristine.blit(self._big, big_area.topleft, big_area)
         self.surface = self._big
         self.rect = rect
+        self.area = area
+        # The mapping stays relative to the whole box, so every point lands where it always did.
         return Mapping((head_x - rect.x) * ss, (head_y - rect.y) * ss, self.unit_px * ss, tilt_deg)
 
     def keep_only_inside(self, inside: Sequence[Point], drawn: Sequence[Point]) -> None:
@@ -133,9 +169,13 @@ class _Box:
         patch.set_colorkey(_KEY)
         self.surface.blit(patch, area.topleft)
 
-    def finish(self, target: pygame.Surface) -> None:
-        done = pygame.transform.smoothscale(self.surface, self.rect.size)
-        target.blit(done, self.rect.topleft)
+    def finish(self, target: pygame.Surface) -> pygame.Rect:
+        """Shrink the drawn area back onto `target` (and keep it); returns the area drawn on."""
+        ss = self.ss
+        area, rect = self.area, self.rect
+        big_area = pygame.Rect((area.x - rect.x) * ss, (area.y - rect.y) * ss, area.w * ss, area.h * ss)
+        done = pygame.transform.smoothscale(self.surface.subsurface(big_area), area.size)
+        drawn = target.blit(done, area.topleft)
         if self._key is not None:
             self._kept[self._key] = done
             self._kept_bytes += done.get_width() * done.get_height() * 4
@@ -143,6 +183,7 @@ class _Box:
                 _, old = self._kept.popitem(last=False)
                 self._kept_bytes -= old.get_width() * old.get_height() * 4
             self._key = None
+        return drawn
 
 
 def supersampling(unit_px: float) -> int:
@@ -154,7 +195,7 @@ FILL, BLEND, KEEP = 0, 1, 2
 # One drawing step in head units: (kind, colour, alpha, points, bounds); KEEP undoes anything drawn
 # within `bounds` outside `points` (clipping to the eye or mouth opening).
 Op = tuple[int, tuple[int, int, int] | None, float, tuple[Point, ...], tuple[Point, ...] | None]
-_CACHE_SIZE = 512
+_CACHE_SIZE = 1024     # poses kept per part: a long speech shows about 800 mouth poses
 
 
 # Points are stored as tuples: cached poses then hold no lists, so the garbage collector can
@@ -172,16 +213,47 @@ def _keep(inside: Sequence[Point], x0: float, y0: float, x1: float, y1: float) -
     return (KEEP, None, 1.0, tuple(inside), ((x0, y0), (x1, y0), (x1, y1), (x0, y1)))
 
 
-def _run(box: _Box, m: Mapping, ops: Sequence[Op]) -> None:
+@dataclass(frozen=True)
+class _Steps:
+    """Drawing steps with all their points in one array, mapped to pixels in one go per frame.
+
+    An array holds a pose's points in a fifth of the memory tuples of floats take (caches hold hundreds)."""
+
+    paint: tuple[tuple[int, tuple[int, int, int] | None, float], ...]   # per step: kind, colour, alpha
+    points: np.ndarray                        # (n, 2) head units: each step's points, then its bounds
+    spans: tuple[tuple[int, int, int], ...]   # per step: rows of its points, of its bounds, end
+
+    @property
+    def extent(self) -> Extent:
+        """Where the steps can draw, in head units: the bounds of all their points."""
+        lo, hi = self.points.min(axis=0), self.points.max(axis=0)
+        return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
+
+
+def _steps(ops: Sequence[Op]) -> _Steps:
+    flat: list[Point] = []
+    spans = []
+    for op in ops:
+        start = len(flat)
+        flat.extend(op[3])
+        mid = len(flat)
+        flat.extend(op[4] or ())
+        spans.append((start, mid, len(flat)))
+    return _Steps(tuple((kind, color, alpha) for kind, color, alpha, _, _ in ops),
+                  np.array(flat, dtype=np.float64).reshape(-1, 2), tuple(spans))
+
+
+def _run(box: _Box, m: Mapping, steps: _Steps) -> None:
     surf = box.surface
-    for kind, color, alpha, pts, bounds in ops:
-        px = m.pts(pts)
+    px_all = m.pts_array(steps.points)
+    for (kind, color, alpha), (a, b, end) in zip(steps.paint, steps.spans):
+        px = px_all[a:b]
         if kind == FILL:
             fill(surf, color, px)  # type: ignore[arg-type]
         elif kind == BLEND:
             blend(surf, color, alpha, px)  # type: ignore[arg-type]
         else:
-            box.keep_only_inside(px, m.pts(bounds or ()))
+            box.keep_only_inside(px, px_all[b:end])
 
 
 def _q(x: float, steps: int) -> int:
@@ -209,26 +281,29 @@ class Features:
         self.cavity = (58, 22, 26)
         self.teeth = (238, 234, 222)
         self.tongue = mix((150, 66, 72), look.lip, 0.2)
-        self._eye_ops: OrderedDict[tuple, tuple[tuple[tuple[Op, ...], tuple[Op, ...]], ...]] = OrderedDict()
-        self._mouth_ops: OrderedDict[tuple, tuple[Op, ...]] = OrderedDict()
+        self._eye_ops: OrderedDict[tuple, tuple[tuple[_Steps, _Steps], ...]] = OrderedDict()
+        self._mouth_ops: OrderedDict[tuple, tuple[_Steps, Extent]] = OrderedDict()
 
     # Eyes and brows -----------------------------------------------------------------------
 
     def draw_eyes(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
-                  state: FaceState) -> None:
+                  state: FaceState) -> pygame.Rect | None:
+        """Draw both eyes and brows; returns the area drawn on (None if off screen)."""
         box = self.eyes
         key = (_q(state.blink, 50), _q(_expr(state, "surprised"), 20), _q(_expr(state, "smile"), 20),
                _q(_expr(state, "serious"), 20), _q(state.brow_raise, 40))
         gx = round(max(-1.0, min(1.0, state.gaze_x)) * GAZE_STEPS) / GAZE_STEPS
         gy = round(max(-1.0, min(1.0, state.gaze_y)) * GAZE_STEPS) / GAZE_STEPS
-        if box.reuse(target, head_x, head_y, tilt_deg, (key, gx, gy)):
-            return
+        kept = box.reuse(target, head_x, head_y, tilt_deg, (key, gx, gy))
+        if kept is not None:
+            return kept
         m = box.begin(target, head_x, head_y, tilt_deg)
         if m is None:
-            return
+            return None
         eyes = self._eye_ops.get(key)
         if eyes is None:
-            eyes = self._build_eyes(key[0] / 50, key[1] / 20, key[2] / 20, key[3] / 20, key[4] / 40)
+            eyes = tuple((_steps(before), _steps(after)) for before, after in
+                         self._build_eyes(key[0] / 50, key[1] / 20, key[2] / 20, key[3] / 20, key[4] / 40))
             self._eye_ops[key] = eyes
             if len(self._eye_ops) > _CACHE_SIZE:
                 self._eye_ops.popitem(last=False)
@@ -238,9 +313,9 @@ class Features:
         for s, (before, after) in zip((-1, 1), eyes):
             _run(box, m, before)
             iris = self._iris(s * EYE_CENTER_X + gx * 0.03, 0.003 + gy * 0.012, IRIS_R * (1.0 + 0.04 * surprise))
-            _run(box, m, iris)
+            _run(box, m, _steps(iris))
             _run(box, m, after)
-        box.finish(target)
+        return box.finish(target)
 
     def _iris(self, ix: float, iy: float, r: float) -> list[Op]:
         iris = self.look.iris
@@ -325,25 +400,28 @@ class Features:
     # Mouth ---------------------------------------------------------------------------------
 
     def draw_mouth(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
-                   state: FaceState) -> None:
+                   state: FaceState) -> pygame.Rect | None:
+        """Draw the mouth; returns the area drawn on (None if off screen)."""
         box = self.mouth
         key = (state.mouth_shape, _q(state.mouth_open, 50), _q(_expr(state, "smile"), 20),
                _q(_expr(state, "serious"), 20))
-        if box.reuse(target, head_x, head_y, tilt_deg, key):
-            return
-        m = box.begin(target, head_x, head_y, tilt_deg)
-        if m is None:
-            return
-        ops = self._mouth_ops.get(key)
-        if ops is None:
-            ops = tuple(self._build_mouth(state.mouth_shape, key[1] / 50, key[2] / 20, key[3] / 20))
-            self._mouth_ops[key] = ops
+        cached = self._mouth_ops.get(key)
+        if cached is None:
+            steps = _steps(self._build_mouth(state.mouth_shape, key[1] / 50, key[2] / 20, key[3] / 20))
+            cached = self._mouth_ops[key] = (steps, steps.extent)
             if len(self._mouth_ops) > _CACHE_SIZE:
                 self._mouth_ops.popitem(last=False)
         else:
             self._mouth_ops.move_to_end(key)
-        _run(box, m, ops)
-        box.finish(target)
+        steps, extent = cached
+        kept = box.reuse(target, head_x, head_y, tilt_deg, key, extent)
+        if kept is not None:
+            return kept
+        m = box.begin(target, head_x, head_y, tilt_deg, extent)
+        if m is None:
+            return None
+        _run(box, m, steps)
+        return box.finish(target)
 
     def _build_mouth(self, shape, mouth_open: float, smile: float, serious: float) -> list[Op]:
         g = mouth_geometry(shape, mouth_open, smile, serious)

@@ -6,6 +6,7 @@ import math
 
 import pygame
 
+from avatar.face.base import union_of
 from avatar.face.raster import blur
 from avatar.lipsync.track import MouthShape
 
@@ -36,8 +37,9 @@ def _smoothstep(t: float) -> float:
 
 
 def blit_head(surface: pygame.Surface, head: pygame.Surface, pos: tuple[int, int], top_row: float,
-              end_row: float, drop_px: int) -> None:
-    """Blit the premultiplied `head` at `pos`, its rows below `top_row` pushed down by up to `drop_px`.
+              end_row: float, drop_px: int) -> pygame.Rect:
+    """Blit the premultiplied `head` at `pos`, its rows below `top_row` pushed down by up to `drop_px`;
+    returns the area drawn on.
 
     Rows from `top_row` to `end_row` (rows of `head`) are stretched in a few bands whose stretch
     rises and falls smoothly, and everything below moves down rigidly: the picture stays one
@@ -50,9 +52,8 @@ def blit_head(surface: pygame.Surface, head: pygame.Surface, pos: tuple[int, int
     r1 = max(r0, min(h, round(end_row)))
     bands = min(_BANDS, r1 - r0)
     if drop_px <= 0 or bands < 1:
-        surface.blit(head, pos, special_flags=flags)
-        return
-    surface.blit(head, pos, pygame.Rect(0, 0, w, r0), special_flags=flags)
+        return surface.blit(head, pos, special_flags=flags)
+    drawn = [surface.blit(head, pos, pygame.Rect(0, 0, w, r0), special_flags=flags)]
     rows = [r0 + round((r1 - r0) * k / bands) for k in range(bands + 1)]
     shifts = [round(drop_px * _smoothstep(k / bands)) for k in range(bands + 1)]
     for k in range(bands):
@@ -63,8 +64,9 @@ def blit_head(surface: pygame.Surface, head: pygame.Surface, pos: tuple[int, int
         band = head.subsurface(pygame.Rect(0, rows[k], w, src_h))
         if out_h != src_h:
             band = pygame.transform.smoothscale(band, (w, out_h))
-        surface.blit(band, (x, y + rows[k] + shifts[k]), special_flags=flags)
-    surface.blit(head, (x, y + r1 + shifts[-1]), pygame.Rect(0, r1, w, h - r1), special_flags=flags)
+        drawn.append(surface.blit(band, (x, y + rows[k] + shifts[k]), special_flags=flags))
+    drawn.append(surface.blit(head, (x, y + r1 + shifts[-1]), pygame.Rect(0, r1, w, h - r1), special_flags=flags))
+    return union_of(drawn)
 
 
 class ChinShadow:
@@ -92,10 +94,11 @@ class ChinShadow:
         self.centre = centre
         self._levels: dict[int, pygame.Surface] = {}
 
-    def draw(self, surface: pygame.Surface, x: float, y: float, drop_px: int) -> None:
-        """Multiply the shade for a chin dropped `drop_px` into `surface`, centred on (`x`, `y`)."""
+    def draw(self, surface: pygame.Surface, x: float, y: float, drop_px: int) -> pygame.Rect | None:
+        """Multiply the shade for a chin dropped `drop_px` into `surface`, centred on (`x`, `y`);
+        returns the area drawn on (None when the chin is at rest)."""
         if drop_px <= 0:
-            return
+            return None
         level = self._levels.get(drop_px)
         if level is None:
             level = pygame.Surface(self._full.get_size())
@@ -103,5 +106,5 @@ class ChinShadow:
             self._full.set_alpha(round(255 * min(1.0, drop_px / self.max_drop_px)))
             level.blit(self._full, (0, 0))
             self._levels[drop_px] = level
-        surface.blit(level, (round(x - self.centre[0]), round(y - self.centre[1])),
-                     special_flags=pygame.BLEND_RGB_MULT)
+        return surface.blit(level, (round(x - self.centre[0]), round(y - self.centre[1])),
+                            special_flags=pygame.BLEND_RGB_MULT)

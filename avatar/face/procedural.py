@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import pygame
 
-from avatar.face.base import clipped_to
+from avatar.face.base import clipped_to, union_of
 from avatar.face.body import build_body
 from avatar.face.features import Features
 from avatar.face.head import build_head
@@ -103,23 +103,46 @@ class ProceduralFace:
     def draw(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
              state: FaceState) -> None:
         """Draw the presenter for `state` into `rect` of `surface` (nothing outside `rect`)."""
+        self.draw_still(surface, rect, state)
+        self.draw_moving(surface, rect, state)
+
+    @staticmethod
+    def _body_dy(unit_px: float, state: FaceState) -> int:
+        breath = min(1.0, max(0.0, state.breath))
+        return -round(breath * 0.008 * unit_px)
+
+    def still_key(self, size: tuple[int, int], state: FaceState) -> int:
+        """The body's lift with the breath in pixels: all that the still layer depends on for one rect."""
+        return self._body_dy(head_unit_px(size), state)
+
+    def draw_still(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
+                   state: FaceState) -> None:
+        """The body (shoulders, suit, neck), lifted a pixel or so with the breath."""
         rect = pygame.Rect(rect)
         with clipped_to(surface, rect) as visible:
             if not visible:
                 return
             layers = self._get(rect.size)
-            unit = layers.unit_px
             eye_x = rect.x + rect.w / 2
             eye_y = rect.y + eye_line_px(rect.size)
-            breath = min(1.0, max(0.0, state.breath))
-            body_dy = -round(breath * 0.008 * unit)
             surface.blit(layers.body, (round(eye_x - layers.body_origin[0]),
-                                       round(eye_y - layers.body_origin[1]) + body_dy),
+                                       round(eye_y - layers.body_origin[1]) + self._body_dy(layers.unit_px, state)),
                          special_flags=pygame.BLEND_PREMULTIPLIED)
-            self._draw_head(surface, layers, eye_x, eye_y, state)
+
+    def draw_moving(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
+                    state: FaceState) -> pygame.Rect:
+        """The head with its eyes and mouth; returns the area drawn on (empty if none)."""
+        rect = pygame.Rect(rect)
+        with clipped_to(surface, rect) as visible:
+            if not visible:
+                return pygame.Rect(rect.topleft, (0, 0))
+            layers = self._get(rect.size)
+            eye_x = rect.x + rect.w / 2
+            eye_y = rect.y + eye_line_px(rect.size)
+            return self._draw_head(surface, layers, eye_x, eye_y, state)
 
     def _draw_head(self, surface: pygame.Surface, layers: _Layers, eye_x: float, eye_y: float,
-                   state: FaceState) -> None:
+                   state: FaceState) -> pygame.Rect:
         unit = layers.unit_px
         tilt = max(-MAX_TILT_DEG, min(MAX_TILT_DEG, state.head_tilt_deg))
         key = round(tilt / layers.tilt_step_deg)
@@ -146,8 +169,9 @@ class ProceduralFace:
         # The chin drops with the open mouth; the tilt is at most a couple of degrees, so the
         # stretch can run along the screen's rows through the middle of the face.
         drop_px = round(jaw_drop(state.mouth_shape, state.mouth_open) * unit)
-        layers.chin_shadow.draw(surface, ox + s * CHIN_Y * unit, oy + c * CHIN_Y * unit + drop_px, drop_px)
-        blit_head(surface, head, (bx, by), oy + STRETCH_TOP * unit * c - by, oy + STRETCH_END * unit * c - by,
-                  drop_px)
-        layers.features.draw_eyes(surface, ox, oy, tilt_q, state)
-        layers.features.draw_mouth(surface, ox, oy, tilt_q, state)
+        drawn = [layers.chin_shadow.draw(surface, ox + s * CHIN_Y * unit, oy + c * CHIN_Y * unit + drop_px, drop_px),
+                 blit_head(surface, head, (bx, by), oy + STRETCH_TOP * unit * c - by,
+                           oy + STRETCH_END * unit * c - by, drop_px),
+                 layers.features.draw_eyes(surface, ox, oy, tilt_q, state),
+                 layers.features.draw_mouth(surface, ox, oy, tilt_q, state)]
+        return union_of(drawn)
