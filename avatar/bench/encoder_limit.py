@@ -4,7 +4,8 @@
 
 Draws a few seconds of the speech's own frames once (same scene, captions burnt in, same pixel
 layout as the recorder), then pipes them to the recorder's ffmpeg command (same size, preset, crf,
-pixel format and audio path) back and forth for `--seconds` of video, and prints the encoder's speed
+pixel format and audio path, the speech's own voice as the audio) back and forth for `--seconds` of
+video, and prints the encoder's speed
 in multiples of real time as `encoder_x=...`. Nothing is drawn while it encodes: what `avatar record`
 reaches as a fraction of this is how much its drawing and piping cost.
 """
@@ -25,7 +26,6 @@ def encoder_only_x(script: str, size: tuple[int, int], seconds: float, fps: floa
     import pygame
 
     from avatar import ffmpeg
-    from avatar.audio import VOICE_RATE_HZ, Audio, save_wav
     from avatar.load import ShowRequest, load_show
     from avatar.recorder import Recorder
     from avatar.scene import Scene
@@ -43,7 +43,9 @@ def encoder_only_x(script: str, size: tuple[int, int], seconds: float, fps: floa
     preset = Recorder(Path(tempfile.gettempdir()) / "limit.mp4", size=size, fps=fps).preset  # its auto rule
     with tempfile.TemporaryDirectory(prefix="avatar-limit-") as tmp:
         wav = Path(tmp) / "voice.wav"
-        save_wav(Audio.silence(seconds, VOICE_RATE_HZ), wav)
+        # The speech's own voice: encoding it to AAC is part of the job (silence would cost the encoder
+        # a fraction of that and make a limit no recorder could reach).
+        loaded.timeline.write_wav(wav, duration_s=seconds)
         encoder = ffmpeg.VideoEncoder(Path(tmp) / "limit.mp4", size=size, fps=fps, frames=total, audio=wav,
                                       preset=preset, pix_fmt_in=ffmpeg.native_pix_fmt(), queue_frames=2)
         t0 = time.perf_counter()

@@ -34,6 +34,16 @@ def parse_wrote(done: Finished) -> tuple[float, float]:
     return float(m.group(1)), float(m.group(3))
 
 
+def encoder_limit_x(ctx: BenchContext, script, size: str, env: dict[str, str], folder) -> float:
+    """The encoder-only speed (x real time) for `script`'s frames at `size`, in a process of its own."""
+    lim = run_avatar([str(script), "--size", size, "--seconds", "10" if ctx.quick else "60"], env,
+                     cwd=folder, module="avatar.bench.encoder_limit")
+    m = _LIMIT.search(lim.stdout)
+    if not m:
+        raise BenchError(f"the encoder-only run printed no speed: {lim.stderr.strip()[-300:]!r}")
+    return float(m.group(1))
+
+
 def measure(ctx: BenchContext) -> list[Figure]:
     folder = ctx.scratch("record")
     cache = ctx.scratch("record-cache")
@@ -54,12 +64,7 @@ def measure(ctx: BenchContext) -> list[Figure]:
         cpu_ffmpeg: list[float | None] = []  # finished children: ffmpeg (and the idle speech engine)
         for run in range(runs):
             ctx.log(f"record: {name} encoder-only limit, run {run + 1} of {runs}")
-            lim = run_avatar([str(script), "--size", size, "--seconds", "10" if ctx.quick else "60"], env,
-                             cwd=folder, module="avatar.bench.encoder_limit")
-            m = _LIMIT.search(lim.stdout)
-            if not m:
-                raise BenchError(f"the encoder-only run printed no speed: {lim.stderr.strip()[-300:]!r}")
-            limits.append(float(m.group(1)))
+            limits.append(encoder_limit_x(ctx, script, size, env, folder))
             ctx.log(f"record: {name} with captions, run {run + 1} of {runs}")
             done = run_avatar(["record", str(script), "-o", str(out), "--size", size, "--burn-captions",
                                "--no-sidecars", "--overwrite"], env, cwd=folder,
@@ -88,8 +93,9 @@ def measure(ctx: BenchContext) -> list[Figure]:
                    "warmup_wall_s": warm.wall_s, "warmup_video_s": warm_video_s, "warmup_encode_x": warm_x}))
         figures.append(Figure(
             f"encoder_limit_{name}_x", f"H.264 encoder alone, {name}30 (the machine's limit)", "x", tuple(limits),
-            None, notes="the recorder's ffmpeg command (same size, preset, crf, pixel format, audio) fed "
-                        f"{'320x180' if ctx.quick else size} frames of the same speech already in memory",
+            None, notes="the recorder's ffmpeg command (same size, preset, crf, pixel format) fed "
+                        f"{'320x180' if ctx.quick else size} frames of the same speech already in memory, "
+                        "with the speech's own voice as the audio (encoded to AAC as the recorder does)",
             comparable=not ctx.quick, extra={"size": size}))
         ratios = tuple(t / lim for t, lim in zip(totals, limits))
         figures.append(Figure(
