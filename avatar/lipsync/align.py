@@ -24,6 +24,8 @@ class AlignSettings:
 
 
 _MAX_HOLD_S = 0.15  # the longest a speaker can draw out one 10 ms frame of the reference
+_SNAP_S = (0.08, 0.3)  # a start after a pause that lands this far before the recording's next sound moves to it
+_PAUSE_S = 0.05        # the reference's silence before a start that makes it "after a pause"
 
 
 class _TimeMap:
@@ -33,7 +35,8 @@ class _TimeMap:
     shorter); a start is placed relative to the next sound, an end relative to the previous one.
     """
 
-    def __init__(self, path: np.ndarray, sounding: np.ndarray, fps: float, rec_duration_s: float) -> None:
+    def __init__(self, path: np.ndarray, sounding: np.ndarray, fps: float, rec_duration_s: float,
+                 rec_sounding: np.ndarray | None = None) -> None:
         i, j = path[:, 0], path[:, 1]
         m = int(j[-1]) + 1
         self.first_i = np.full(m, np.iinfo(np.int64).max, np.int64)
@@ -60,6 +63,11 @@ class _TimeMap:
         self.fps = fps
         self.m = m
         self.rec_duration_s = rec_duration_s
+        # The recording's next sounding frame at or after each frame (len if none), for `_onset`.
+        rec = np.zeros(0, bool) if rec_sounding is None else rec_sounding
+        ridx = np.arange(len(rec))
+        self.rec_sounding = rec
+        self.rec_next_sound = np.minimum.accumulate(np.where(rec, ridx, len(rec))[::-1])[::-1] if len(rec) else ridx
 
     def _frame(self, t_s: float) -> tuple[int, float]:
         x = min(max(t_s * self.fps, 0.0), self.m - 1.0)
@@ -73,12 +81,26 @@ class _TimeMap:
 
     def start(self, t_s: float) -> float:
         k, x = self._frame(t_s)
+        before = self.sounding[max(0, k - int(round(_PAUSE_S * self.fps))):k]
+        after_pause = len(before) > 0 and not before.any()
         if not self.sounding[k]:
             on = int(self.next_sound[k])
             if on < self.m:
-                return self._clip(self.first_i[on] / self.fps - (on - x) / self.fps)
+                return self._onset(self._clip(self.first_i[on] / self.fps - (on - x) / self.fps), after_pause)
             return self.end(t_s)
-        return self._clip(self._inside(x))
+        return self._onset(self._clip(self._inside(x)), after_pause)
+
+    def _onset(self, t: float, after_pause: bool) -> float:
+        """What starts after a pause in the reference starts with sound in the recording: a start that
+        landed in the recording's silence (the end of an added sentence's pause) moves to the next sound.
+        Silence shorter than the lower bound is left alone: a soft onset ("w", "h") under noise, not a pause."""
+        r = int(round(t * self.fps))
+        if not after_pause or not 0 <= r < len(self.rec_sounding) or self.rec_sounding[r]:
+            return t
+        on = int(self.rec_next_sound[r])
+        if on < len(self.rec_sounding) and _SNAP_S[0] <= (on - r) / self.fps <= _SNAP_S[1]:
+            return self._clip(on / self.fps)
+        return t
 
     def end(self, t_s: float) -> float:
         k, x = self._frame(t_s)
@@ -115,7 +137,9 @@ def align_transcript(recording: Audio, reference: Speech, settings: AlignSetting
     env = EnvelopeSettings(fps=settings.fps)
     ref_loud = loudness(frame_levels(reference.audio, env), env)
     sounding = ref_loud.level_db >= ref_loud.gate_db
-    tmap = _TimeMap(path, sounding, settings.fps, recording.duration_s)
+    rec_loud = loudness(frame_levels(recording, env), env)
+    rec_sounding = rec_loud.level_db >= rec_loud.gate_db
+    tmap = _TimeMap(path, sounding, settings.fps, recording.duration_s, rec_sounding)
 
     phonemes = _map_phonemes(reference.phonemes, tmap)
     words = _map_words(reference.words, tmap)
