@@ -64,6 +64,7 @@ def sdl() -> ctypes.CDLL:
     else:
         raise CaptureError("SDL2 library not found")
     lib.SDL_InitSubSystem.argtypes, lib.SDL_InitSubSystem.restype = [ctypes.c_uint32], ctypes.c_int
+    lib.SDL_QuitSubSystem.argtypes, lib.SDL_QuitSubSystem.restype = [ctypes.c_uint32], None
     lib.SDL_GetNumAudioDevices.argtypes, lib.SDL_GetNumAudioDevices.restype = [ctypes.c_int], ctypes.c_int
     lib.SDL_GetAudioDeviceName.argtypes = [ctypes.c_int, ctypes.c_int]
     lib.SDL_GetAudioDeviceName.restype = ctypes.c_char_p
@@ -85,20 +86,28 @@ def _error(lib: ctypes.CDLL) -> str:
 
 
 def capture_devices() -> list[str]:
-    """Names of the capture devices SDL sees (starting SDL's audio if needed; no device is opened)."""
+    """Names of the capture devices SDL sees (no device is opened).
+
+    SDL's audio is started for the question and stopped again: SDL counts these, and pygame's mixer
+    will not open a sound device if it finds SDL's audio already started by someone else."""
     lib = sdl()
     if lib.SDL_InitSubSystem(INIT_AUDIO) != 0:
         raise CaptureError(_error(lib))
-    names = []
-    for i in range(max(0, lib.SDL_GetNumAudioDevices(1))):
-        name = lib.SDL_GetAudioDeviceName(i, 1)
-        if name:
-            names.append(name.decode("utf-8", "replace"))
-    return names
+    try:
+        names = []
+        for i in range(max(0, lib.SDL_GetNumAudioDevices(1))):
+            name = lib.SDL_GetAudioDeviceName(i, 1)
+            if name:
+                names.append(name.decode("utf-8", "replace"))
+        return names
+    finally:
+        lib.SDL_QuitSubSystem(INIT_AUDIO)
 
 
 class QueuedCapture:
-    """One open capture device delivering mono float32 at `rate_hz` into SDL's queue, paused until `resume`."""
+    """One open capture device delivering mono float32 at `rate_hz` into SDL's queue, paused until `resume`.
+
+    It holds SDL's audio started until `close` (open it after the sound output, see `capture_devices`)."""
 
     def __init__(self, device_name: str, rate_hz: int) -> None:
         lib = self._lib = sdl()
@@ -110,7 +119,9 @@ class QueuedCapture:
         self._id = lib.SDL_OpenAudioDevice(device_name.encode("utf-8"), 1, ctypes.byref(want),
                                            ctypes.byref(got), 0)
         if self._id == 0:
-            raise CaptureError(_error(lib))
+            problem = _error(lib)
+            lib.SDL_QuitSubSystem(INIT_AUDIO)
+            raise CaptureError(problem)
         self._buffer = ctypes.create_string_buffer(64 * 1024)
 
     def resume(self) -> None:
@@ -136,3 +147,4 @@ class QueuedCapture:
         if self._id:
             self._lib.SDL_CloseAudioDevice(self._id)
             self._id = 0
+            self._lib.SDL_QuitSubSystem(INIT_AUDIO)
