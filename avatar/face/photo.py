@@ -2,7 +2,8 @@
 drawn face (`prepare(size)`, `draw(surface, rect, state)`).
 
 Per frame only cached patches are pasted (lower face for the mouth pose, eyes, brows) and the head
-region is moved a few pixels (sway, nod, breathing, roll) with one small affine warp.
+region is moved a few pixels (sway, nod, breathing, roll) with one small affine warp. The framed photo
+is the still layer (`LayeredFace`): a recorder repaints only the head's box over it.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class _Layout:
     mask: np.ndarray                  # float32: 1 where the head moves, over `motion` only
     tiles: list                       # (rows, cols, weights, 1 - weights) or (rows, cols) where the mask is 1
     motion: tuple[slice, slice]       # rows, columns of the head box where anything moves
+    moving: tuple[slice, slice]       # rows, columns of the head box drawn per frame: `motion` and the features
     pivot: tuple[float, float]        # in head-box pixels
     unit_px: float                    # head height in pixels (FaceState offsets are fractions of it)
     mouth: MouthRig
@@ -79,8 +81,8 @@ class _Layout:
     eye_patches: dict
     brow_patches: dict
     work: np.ndarray | None = None     # per-frame buffers, reused so a frame allocates nothing big
-    part: np.ndarray | None = None
     moved: np.ndarray | None = None
+    out: np.ndarray | None = None
 
 
 class PhotoFace:
@@ -164,8 +166,14 @@ class PhotoFace:
             if rows.size and cols.size else (slice(0, 1), slice(0, 1))
         mask = np.ascontiguousarray(mask[motion])
         pivot = (float(pts[152, 0]) - x0, float(pts[152, 1]) + 0.15 * fh - y0)
+        # Outside `motion` and the features' boxes the head box shows the still photo's own pixels.
+        rows0 = min([motion[0].start] + [b[1] - y0 for b in boxes])
+        rows1 = max([motion[0].stop] + [b[3] - y0 for b in boxes])
+        cols0 = min([motion[1].start] + [b[0] - x0 for b in boxes])
+        cols1 = max([motion[1].stop] + [b[2] - x0 for b in boxes])
+        moving = (slice(rows0, rows1), slice(cols0, cols1))
         return _Layout(size, base, photo, {}, (pad + border, pad + border), pad, head_box,
-                       np.ascontiguousarray(image[y0:y1, x0:x1]), mask, _tiles(mask), motion,
+                       np.ascontiguousarray(image[y0:y1, x0:x1]), mask, _tiles(mask), motion, moving,
                        (pivot[0] - motion[1].start, pivot[1] - motion[0].start), HEAD_UNITS_PER_FACE * fh,
                        mouth, eyes, brows, OrderedDict(), {}, {})
 
@@ -218,38 +226,59 @@ class PhotoFace:
     def draw(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
              state: FaceState) -> None:
         """Draw the portrait panel for `state` inside `rect` of `surface`."""
+        self.draw_still(surface, rect, state)
+        self.draw_moving(surface, rect, state)
+
+    def still_key(self, size: tuple[int, int], state: FaceState) -> int:
+        """The framed photo never changes for one rect size: every state has the same still layer."""
+        return 0
+
+    def draw_still(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
+                   state: FaceState) -> None:
+        """The shadow and the framed still photo."""
+        panel = panel_rect(pygame.Rect(rect))
+        if panel.w < 8 or panel.h < 8:
+            return
+        self._blit_still(surface, self._layout(panel.size), panel)
+
+    def draw_moving(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
+                    state: FaceState) -> pygame.Rect:
+        """The head for `state` (features pasted, then moved) over the photo; returns the area drawn on."""
         import cv2
 
         rect = pygame.Rect(rect)
         panel = panel_rect(rect)
         if panel.w < 8 or panel.h < 8:
-            return
+            return pygame.Rect(rect.topleft, (0, 0))
         layout = self._layout(panel.size)
-        self._blit_still(surface, layout, panel)
-        buf = self.pose_pixels(layout, state)
-        x0, y0, x1, y1 = layout.head_box
+        pose = self.pose_pixels(layout, state)
         tilt = max(-MAX_TILT_DEG, min(MAX_TILT_DEG, state.head_tilt_deg))
         m = cv2.getRotationMatrix2D(layout.pivot, tilt, 1.0)
         m[0, 2] += state.head_dx * layout.unit_px
         m[1, 2] += state.head_dy * layout.unit_px
+        rows, cols = layout.moving
+        if layout.out is None:
+            layout.out = np.empty_like(pose[rows, cols])
+            layout.moved = np.empty_like(pose[layout.motion])
+        out, moved = layout.out, layout.moved
+        np.copyto(out, pose[rows, cols])
         # The head moves a few pixels; the mask fades the move out over the hair's edge and the neck.
         # (A warp plus a blend costs less than a remap with per-pixel maps at this size.)
-        if layout.part is None:
-            layout.part = np.ascontiguousarray(buf[layout.motion])
-            layout.moved = np.empty_like(layout.part)
-        part, moved = layout.part, layout.moved
-        np.copyto(part, buf[layout.motion])
+        part = pose[layout.motion]
         cv2.warpAffine(part, m, (part.shape[1], part.shape[0]), dst=moved, flags=cv2.INTER_LINEAR,
                        borderMode=cv2.BORDER_REPLICATE)
+        mr, mc = layout.motion
+        target = out[mr.start - rows.start:mr.stop - rows.start, mc.start - cols.start:mc.stop - cols.start]
         for tile in layout.tiles:          # blend only where the mask fades; copy where it is 1
             if len(tile) == 2:
-                part[tile] = moved[tile]
+                target[tile] = moved[tile]
             else:
-                rows, cols, w, inv = tile
-                part[rows, cols] = cv2.blendLinear(moved[rows, cols], part[rows, cols], w, inv)
-        buf[layout.motion] = part
-        img = pygame.image.frombuffer(buf, (x1 - x0, y1 - y0), "RGB")
-        surface.blit(img, (panel.x - layout.pad + layout.inner[0] + x0, panel.y - layout.pad + layout.inner[1] + y0))
+                t_rows, t_cols, w, inv = tile
+                target[t_rows, t_cols] = cv2.blendLinear(moved[t_rows, t_cols], part[t_rows, t_cols], w, inv)
+        img = pygame.image.frombuffer(out, (out.shape[1], out.shape[0]), "RGB")
+        x0, y0 = layout.head_box[0], layout.head_box[1]
+        return surface.blit(img, (panel.x - layout.pad + layout.inner[0] + x0 + cols.start,
+                                  panel.y - layout.pad + layout.inner[1] + y0 + rows.start))
 
     @staticmethod
     def _blit_still(surface: pygame.Surface, layout: _Layout, panel: pygame.Rect) -> None:
@@ -273,7 +302,8 @@ class PhotoFace:
     def pose_pixels(self, layout: _Layout, state: FaceState) -> np.ndarray:
         """The head region (before head motion) with the mouth, eyes and brows of `state` pasted in.
 
-        The array is the layout's own work buffer: the next call overwrites it."""
+        The array is the layout's own work buffer: the next call overwrites it. The patches cover the same
+        boxes in the same order every time, so only they are pasted: the rest stays the photo's head."""
         amount = min(1.0, max(0.0, state.expression_amount))
         smile = _SMILE.get(state.expression, 0.0) * amount
         smile_q = round(smile / SMILE_STEP)
@@ -284,9 +314,8 @@ class PhotoFace:
         gaze_q = round(max(-1.0, min(1.0, state.gaze_x)) * GAZE_LEVELS)
         x0, y0 = layout.head_box[0], layout.head_box[1]
         if layout.work is None:
-            layout.work = np.empty_like(layout.head_base)
+            layout.work = layout.head_base.copy()
         buf = layout.work
-        np.copyto(buf, layout.head_base)
         _paste(buf, self._brow_patch(layout, brow_q), layout.brows.box, x0, y0)
         for which in (0, 1):
             _paste(buf, self._eye_patch(layout, which, blink_q, gaze_q), layout.eyes[which].box, x0, y0)
