@@ -18,6 +18,7 @@ import pygame
 
 from avatar.face.look import Look
 from avatar.face.photo_eyes import BrowRig, EyeRig
+from avatar.face.photo_head import HeadCompositor
 from avatar.face.photo_mouth import HEAD_UNITS_PER_FACE, MouthRig
 from avatar.face.photo_rig import ASPECT, Rig, load_rig
 from avatar.face.state import FaceState
@@ -67,12 +68,8 @@ class _Layout:
     inner: tuple[int, int]            # where the photo starts inside `base`
     pad: int
     head_box: tuple[int, int, int, int]
-    head_base: np.ndarray
-    mask: np.ndarray                  # float32: 1 where the head moves, over `motion` only
-    tiles: list                       # (rows, cols, weights, 1 - weights) or (rows, cols) where the mask is 1
-    motion: tuple[slice, slice]       # rows, columns of the head box where anything moves
-    moving: tuple[slice, slice]       # rows, columns of the head box drawn per frame: `motion` and the features
-    pivot: tuple[float, float]        # in head-box pixels
+    head: HeadCompositor              # the head box's pixels per frame (brows, eyes, mouth pasted, then moved)
+    pivot: tuple[float, float]        # in pixels of the head box's motion area
     unit_px: float                    # head height in pixels (FaceState offsets are fractions of it)
     mouth: MouthRig
     eyes: list[EyeRig]
@@ -80,9 +77,6 @@ class _Layout:
     mouth_patches: "OrderedDict[tuple, np.ndarray]"
     eye_patches: dict
     brow_patches: dict
-    work: np.ndarray | None = None     # per-frame buffers, reused so a frame allocates nothing big
-    moved: np.ndarray | None = None
-    out: np.ndarray | None = None
 
 
 class PhotoFace:
@@ -166,14 +160,16 @@ class PhotoFace:
             if rows.size and cols.size else (slice(0, 1), slice(0, 1))
         mask = np.ascontiguousarray(mask[motion])
         pivot = (float(pts[152, 0]) - x0, float(pts[152, 1]) + 0.15 * fh - y0)
-        # Outside `motion` and the features' boxes the head box shows the still photo's own pixels.
-        rows0 = min([motion[0].start] + [b[1] - y0 for b in boxes])
-        rows1 = max([motion[0].stop] + [b[3] - y0 for b in boxes])
-        cols0 = min([motion[1].start] + [b[0] - x0 for b in boxes])
-        cols1 = max([motion[1].stop] + [b[2] - x0 for b in boxes])
-        moving = (slice(rows0, rows1), slice(cols0, cols1))
-        return _Layout(size, base, photo, {}, (pad + border, pad + border), pad, head_box,
-                       np.ascontiguousarray(image[y0:y1, x0:x1]), mask, _tiles(mask), motion, moving,
+        # The features' boxes in head-box pixels, in paste order; outside them and `motion` the head box
+        # shows the still photo's own pixels.
+        pasted = [(b[0] - x0, b[1] - y0, b[2] - x0, b[3] - y0)
+                  for b in [brows.box] + [e.box for e in eyes] + [mouth.box]]
+        moving = (slice(min([motion[0].start] + [b[1] for b in pasted]),
+                        max([motion[0].stop] + [b[3] for b in pasted])),
+                  slice(min([motion[1].start] + [b[0] for b in pasted]),
+                        max([motion[1].stop] + [b[2] for b in pasted])))
+        head = HeadCompositor(np.ascontiguousarray(image[y0:y1, x0:x1]), mask, motion, moving, pasted)
+        return _Layout(size, base, photo, {}, (pad + border, pad + border), pad, head_box, head,
                        (pivot[0] - motion[1].start, pivot[1] - motion[0].start), HEAD_UNITS_PER_FACE * fh,
                        mouth, eyes, brows, OrderedDict(), {}, {})
 
@@ -251,30 +247,13 @@ class PhotoFace:
         if panel.w < 8 or panel.h < 8:
             return pygame.Rect(rect.topleft, (0, 0))
         layout = self._layout(panel.size)
-        pose = self.pose_pixels(layout, state)
+        self.pose_pixels(layout, state)
         tilt = max(-MAX_TILT_DEG, min(MAX_TILT_DEG, state.head_tilt_deg))
         m = cv2.getRotationMatrix2D(layout.pivot, tilt, 1.0)
         m[0, 2] += state.head_dx * layout.unit_px
         m[1, 2] += state.head_dy * layout.unit_px
-        rows, cols = layout.moving
-        if layout.out is None:
-            layout.out = np.empty_like(pose[rows, cols])
-            layout.moved = np.empty_like(pose[layout.motion])
-        out, moved = layout.out, layout.moved
-        np.copyto(out, pose[rows, cols])
-        # The head moves a few pixels; the mask fades the move out over the hair's edge and the neck.
-        # (A warp plus a blend costs less than a remap with per-pixel maps at this size.)
-        part = pose[layout.motion]
-        cv2.warpAffine(part, m, (part.shape[1], part.shape[0]), dst=moved, flags=cv2.INTER_LINEAR,
-                       borderMode=cv2.BORDER_REPLICATE)
-        mr, mc = layout.motion
-        target = out[mr.start - rows.start:mr.stop - rows.start, mc.start - cols.start:mc.stop - cols.start]
-        for tile in layout.tiles:          # blend only where the mask fades; copy where it is 1
-            if len(tile) == 2:
-                target[tile] = moved[tile]
-            else:
-                t_rows, t_cols, w, inv = tile
-                target[t_rows, t_cols] = cv2.blendLinear(moved[t_rows, t_cols], part[t_rows, t_cols], w, inv)
+        out = layout.head.move(m)
+        rows, cols = layout.head.moving
         img = pygame.image.frombuffer(out, (out.shape[1], out.shape[0]), "RGB")
         x0, y0 = layout.head_box[0], layout.head_box[1]
         return surface.blit(img, (panel.x - layout.pad + layout.inner[0] + x0 + cols.start,
@@ -302,8 +281,7 @@ class PhotoFace:
     def pose_pixels(self, layout: _Layout, state: FaceState) -> np.ndarray:
         """The head region (before head motion) with the mouth, eyes and brows of `state` pasted in.
 
-        The array is the layout's own work buffer: the next call overwrites it. The patches cover the same
-        boxes in the same order every time, so only they are pasted: the rest stays the photo's head."""
+        The array is the layout's own work buffer: the next call overwrites it."""
         amount = min(1.0, max(0.0, state.expression_amount))
         smile = _SMILE.get(state.expression, 0.0) * amount
         smile_q = round(smile / SMILE_STEP)
@@ -312,35 +290,8 @@ class PhotoFace:
         brow_q = round(brow * BROW_LEVELS)
         blink_q = round(min(1.0, max(0.0, state.blink)) * BLINK_LEVELS)
         gaze_q = round(max(-1.0, min(1.0, state.gaze_x)) * GAZE_LEVELS)
-        x0, y0 = layout.head_box[0], layout.head_box[1]
-        if layout.work is None:
-            layout.work = layout.head_base.copy()
-        buf = layout.work
-        _paste(buf, self._brow_patch(layout, brow_q), layout.brows.box, x0, y0)
-        for which in (0, 1):
-            _paste(buf, self._eye_patch(layout, which, blink_q, gaze_q), layout.eyes[which].box, x0, y0)
-        _paste(buf, self._mouth_patch(layout, state.mouth_shape, level, smile_q), layout.mouth.box, x0, y0)
-        return buf
+        return layout.head.paste([self._brow_patch(layout, brow_q),
+                                  self._eye_patch(layout, 0, blink_q, gaze_q),
+                                  self._eye_patch(layout, 1, blink_q, gaze_q),
+                                  self._mouth_patch(layout, state.mouth_shape, level, smile_q)])
 
-
-def _tiles(mask: np.ndarray, step: int = 48) -> list:
-    """The mask cut into tiles: skip those at 0, copy those at 1, blend the rest (the ellipse's rim)."""
-    tiles: list = []
-    h, w = mask.shape
-    for y in range(0, h, step):
-        for x in range(0, w, step):
-            rows, cols = slice(y, min(h, y + step)), slice(x, min(w, x + step))
-            m = mask[rows, cols]
-            if float(m.max()) < 0.002:
-                continue
-            if float(m.min()) > 0.998:
-                tiles.append((rows, cols))
-            else:
-                m = np.ascontiguousarray(m)
-                tiles.append((rows, cols, m, np.ascontiguousarray(1.0 - m)))
-    return tiles
-
-
-def _paste(buf: np.ndarray, patch: np.ndarray, box: tuple[int, int, int, int], x0: int, y0: int) -> None:
-    bx0, by0, bx1, by1 = box
-    buf[by0 - y0:by1 - y0, bx0 - x0:bx1 - x0] = patch
