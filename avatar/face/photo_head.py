@@ -7,6 +7,8 @@ import numpy as np
 
 Box = tuple[int, int, int, int]          # x0, y0, x1, y1 in head-box pixels
 TILE_PX = 48
+BAND_PX = 16
+SURE = 0.0015    # a blend weight this near 0 or 1 gives exactly one side (0.0015 * 255 is well under half a level)
 
 
 class HeadCompositor:
@@ -71,22 +73,36 @@ class HeadCompositor:
         return out
 
 
-def _tiles(mask: np.ndarray, step: int = TILE_PX) -> tuple[list, list]:
-    """The mask cut into tiles: copy those at 1, blend the rest (the ellipse's rim); and those at 0 apart."""
-    tiles: list = []
-    still: list = []
+def _tiles(mask: np.ndarray, step: int = TILE_PX, band: int = BAND_PX) -> tuple[list, list]:
+    """What to do where: copy the moved head where the mask is 1, blend where it fades (the ellipse's
+    rim), leave the still photo where it is 0; as (rows, cols) runs, the still ones apart.
+
+    The mask is judged per `step` tile (a tile near 1 throughout is copied, near 0 left); inside a tile
+    that blends, bands of `band` rows are cut into runs of columns, and a run whose weights are all
+    within SURE of 0 or 1 is left or copied instead, as a blend would give exactly those pixels."""
     h, w = mask.shape
+    kind = np.empty((h, w), np.uint8)               # per pixel: 0 still, 1 copy, 2 blend
     for y in range(0, h, step):
         for x in range(0, w, step):
-            rows, cols = slice(y, min(h, y + step)), slice(x, min(w, x + step))
-            m = mask[rows, cols]
-            if float(m.max()) < 0.002:
+            m = mask[y:y + step, x:x + step]
+            kind[y:y + step, x:x + step] = 0 if float(m.max()) < 0.002 else 1 if float(m.min()) > 0.998 else 2
+    tiles: list = []
+    still: list = []
+    for y in range(0, h, band):                     # a band lies within one row of tiles
+        rows = slice(y, min(h, y + band))
+        k, m = kind[rows], mask[rows]
+        sure = np.where((m <= SURE).all(axis=0), 0, np.where((m >= 1 - SURE).all(axis=0), 1, 2))
+        col = np.where(k[0] != 2, k[0], sure)
+        cuts = [0, *(np.flatnonzero(np.diff(col)) + 1).tolist(), w]
+        for a, b in zip(cuts[:-1], cuts[1:]):
+            cols = slice(a, b)
+            if col[a] == 0:
                 still.append((rows, cols))
-            elif float(m.min()) > 0.998:
+            elif col[a] == 1:
                 tiles.append((rows, cols))
             else:
-                m = np.ascontiguousarray(m)
-                tiles.append((rows, cols, m, np.ascontiguousarray(1.0 - m)))
+                part = np.ascontiguousarray(m[:, cols])
+                tiles.append((rows, cols, part, np.ascontiguousarray(1.0 - part)))
     return tiles, still
 
 
