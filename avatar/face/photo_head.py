@@ -3,6 +3,8 @@ changed, the head moved by one affine warp and faded back into the still photo b
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 Box = tuple[int, int, int, int]          # x0, y0, x1, y1 in head-box pixels
@@ -94,7 +96,7 @@ def _tiles(mask: np.ndarray, step: int = TILE_PX, band: int = BAND_PX) -> tuple[
         sure = np.where((m <= SURE).all(axis=0), 0, np.where((m >= 1 - SURE).all(axis=0), 1, 2))
         col = np.where(k[0] != 2, k[0], sure)
         cuts = [0, *(np.flatnonzero(np.diff(col)) + 1).tolist(), w]
-        for a, b in zip(cuts[:-1], cuts[1:]):
+        for a, b in pairwise(cuts):
             cols = slice(a, b)
             if col[a] == 0:
                 still.append((rows, cols))
