@@ -92,6 +92,21 @@ def test_a_face_without_layers_repaints_its_whole_rect(tmp_path: Path, slide: st
     assert_repaints_like_full_draws(scene, talk(slide)[::3])
 
 
+def test_the_photo_presenter_repaints_to_the_same_pixels(slide: str) -> None:
+    """A portrait presenter (its framed photo the still layer, the moving head drawn over it) comes out
+    the same as a full draw, frame by frame, as its head sways, blinks and talks."""
+    pytest.importorskip("mediapipe")
+    from matplotlib import cbook
+
+    from avatar.face.base import LayeredFace
+    from avatar.face.photo import PhotoFace
+
+    face = PhotoFace(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False), get_look("official"))
+    assert isinstance(face, LayeredFace)
+    scene = Scene((640, 360), get_look("official"), face=face)
+    assert_repaints_like_full_draws(scene, talk(slide)[::2])
+
+
 def test_repainting_is_cheaper_than_drawing_everything() -> None:
     """The still layer is not drawn again for every frame: the background is blitted only when the
     body moves with the breath, not once per frame."""

@@ -2,7 +2,8 @@
 drawn face (`prepare(size)`, `draw(surface, rect, state)`).
 
 Per frame only cached patches are pasted (lower face for the mouth pose, eyes, brows) and the head
-region is moved a few pixels (sway, nod, breathing, roll) with one small affine warp.
+region is moved a few pixels (sway, nod, breathing, roll) with one small affine warp. The framed photo
+is the still layer (`LayeredFace`): a recorder repaints only the head's box over it.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pygame
 
 from avatar.face.look import Look
 from avatar.face.photo_eyes import BrowRig, EyeRig
+from avatar.face.photo_head import HeadCompositor
 from avatar.face.photo_mouth import HEAD_UNITS_PER_FACE, MouthRig
 from avatar.face.photo_rig import ASPECT, Rig, load_rig
 from avatar.face.state import FaceState
@@ -66,11 +68,8 @@ class _Layout:
     inner: tuple[int, int]            # where the photo starts inside `base`
     pad: int
     head_box: tuple[int, int, int, int]
-    head_base: np.ndarray
-    mask: np.ndarray                  # float32: 1 where the head moves, over `motion` only
-    tiles: list                       # (rows, cols, weights, 1 - weights) or (rows, cols) where the mask is 1
-    motion: tuple[slice, slice]       # rows, columns of the head box where anything moves
-    pivot: tuple[float, float]        # in head-box pixels
+    head: HeadCompositor              # the head box's pixels per frame (brows, eyes, mouth pasted, then moved)
+    pivot: tuple[float, float]        # in pixels of the head box's motion area
     unit_px: float                    # head height in pixels (FaceState offsets are fractions of it)
     mouth: MouthRig
     eyes: list[EyeRig]
@@ -78,9 +77,6 @@ class _Layout:
     mouth_patches: "OrderedDict[tuple, np.ndarray]"
     eye_patches: dict
     brow_patches: dict
-    work: np.ndarray | None = None     # per-frame buffers, reused so a frame allocates nothing big
-    part: np.ndarray | None = None
-    moved: np.ndarray | None = None
 
 
 class PhotoFace:
@@ -164,8 +160,16 @@ class PhotoFace:
             if rows.size and cols.size else (slice(0, 1), slice(0, 1))
         mask = np.ascontiguousarray(mask[motion])
         pivot = (float(pts[152, 0]) - x0, float(pts[152, 1]) + 0.15 * fh - y0)
-        return _Layout(size, base, photo, {}, (pad + border, pad + border), pad, head_box,
-                       np.ascontiguousarray(image[y0:y1, x0:x1]), mask, _tiles(mask), motion,
+        # The features' boxes in head-box pixels, in paste order; outside them and `motion` the head box
+        # shows the still photo's own pixels.
+        pasted = [(b[0] - x0, b[1] - y0, b[2] - x0, b[3] - y0)
+                  for b in [brows.box] + [e.box for e in eyes] + [mouth.box]]
+        moving = (slice(min([motion[0].start] + [b[1] for b in pasted]),
+                        max([motion[0].stop] + [b[3] for b in pasted])),
+                  slice(min([motion[1].start] + [b[0] for b in pasted]),
+                        max([motion[1].stop] + [b[2] for b in pasted])))
+        head = HeadCompositor(np.ascontiguousarray(image[y0:y1, x0:x1]), mask, motion, moving, pasted)
+        return _Layout(size, base, photo, {}, (pad + border, pad + border), pad, head_box, head,
                        (pivot[0] - motion[1].start, pivot[1] - motion[0].start), HEAD_UNITS_PER_FACE * fh,
                        mouth, eyes, brows, OrderedDict(), {}, {})
 
@@ -218,38 +222,42 @@ class PhotoFace:
     def draw(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
              state: FaceState) -> None:
         """Draw the portrait panel for `state` inside `rect` of `surface`."""
+        self.draw_still(surface, rect, state)
+        self.draw_moving(surface, rect, state)
+
+    def still_key(self, size: tuple[int, int], state: FaceState) -> int:
+        """The framed photo never changes for one rect size: every state has the same still layer."""
+        return 0
+
+    def draw_still(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
+                   state: FaceState) -> None:
+        """The shadow and the framed still photo."""
+        panel = panel_rect(pygame.Rect(rect))
+        if panel.w < 8 or panel.h < 8:
+            return
+        self._blit_still(surface, self._layout(panel.size), panel)
+
+    def draw_moving(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
+                    state: FaceState) -> pygame.Rect:
+        """The head for `state` (features pasted, then moved) over the photo; returns the area drawn on."""
         import cv2
 
         rect = pygame.Rect(rect)
         panel = panel_rect(rect)
         if panel.w < 8 or panel.h < 8:
-            return
+            return pygame.Rect(rect.topleft, (0, 0))
         layout = self._layout(panel.size)
-        self._blit_still(surface, layout, panel)
-        buf = self.pose_pixels(layout, state)
-        x0, y0, x1, y1 = layout.head_box
+        self.pose_pixels(layout, state)
         tilt = max(-MAX_TILT_DEG, min(MAX_TILT_DEG, state.head_tilt_deg))
         m = cv2.getRotationMatrix2D(layout.pivot, tilt, 1.0)
         m[0, 2] += state.head_dx * layout.unit_px
         m[1, 2] += state.head_dy * layout.unit_px
-        # The head moves a few pixels; the mask fades the move out over the hair's edge and the neck.
-        # (A warp plus a blend costs less than a remap with per-pixel maps at this size.)
-        if layout.part is None:
-            layout.part = np.ascontiguousarray(buf[layout.motion])
-            layout.moved = np.empty_like(layout.part)
-        part, moved = layout.part, layout.moved
-        np.copyto(part, buf[layout.motion])
-        cv2.warpAffine(part, m, (part.shape[1], part.shape[0]), dst=moved, flags=cv2.INTER_LINEAR,
-                       borderMode=cv2.BORDER_REPLICATE)
-        for tile in layout.tiles:          # blend only where the mask fades; copy where it is 1
-            if len(tile) == 2:
-                part[tile] = moved[tile]
-            else:
-                rows, cols, w, inv = tile
-                part[rows, cols] = cv2.blendLinear(moved[rows, cols], part[rows, cols], w, inv)
-        buf[layout.motion] = part
-        img = pygame.image.frombuffer(buf, (x1 - x0, y1 - y0), "RGB")
-        surface.blit(img, (panel.x - layout.pad + layout.inner[0] + x0, panel.y - layout.pad + layout.inner[1] + y0))
+        out = layout.head.move(m)
+        rows, cols = layout.head.moving
+        img = pygame.image.frombuffer(out, (out.shape[1], out.shape[0]), "RGB")
+        x0, y0 = layout.head_box[0], layout.head_box[1]
+        return surface.blit(img, (panel.x - layout.pad + layout.inner[0] + x0 + cols.start,
+                                  panel.y - layout.pad + layout.inner[1] + y0 + rows.start))
 
     @staticmethod
     def _blit_still(surface: pygame.Surface, layout: _Layout, panel: pygame.Rect) -> None:
@@ -282,36 +290,8 @@ class PhotoFace:
         brow_q = round(brow * BROW_LEVELS)
         blink_q = round(min(1.0, max(0.0, state.blink)) * BLINK_LEVELS)
         gaze_q = round(max(-1.0, min(1.0, state.gaze_x)) * GAZE_LEVELS)
-        x0, y0 = layout.head_box[0], layout.head_box[1]
-        if layout.work is None:
-            layout.work = np.empty_like(layout.head_base)
-        buf = layout.work
-        np.copyto(buf, layout.head_base)
-        _paste(buf, self._brow_patch(layout, brow_q), layout.brows.box, x0, y0)
-        for which in (0, 1):
-            _paste(buf, self._eye_patch(layout, which, blink_q, gaze_q), layout.eyes[which].box, x0, y0)
-        _paste(buf, self._mouth_patch(layout, state.mouth_shape, level, smile_q), layout.mouth.box, x0, y0)
-        return buf
+        return layout.head.paste([self._brow_patch(layout, brow_q),
+                                  self._eye_patch(layout, 0, blink_q, gaze_q),
+                                  self._eye_patch(layout, 1, blink_q, gaze_q),
+                                  self._mouth_patch(layout, state.mouth_shape, level, smile_q)])
 
-
-def _tiles(mask: np.ndarray, step: int = 48) -> list:
-    """The mask cut into tiles: skip those at 0, copy those at 1, blend the rest (the ellipse's rim)."""
-    tiles: list = []
-    h, w = mask.shape
-    for y in range(0, h, step):
-        for x in range(0, w, step):
-            rows, cols = slice(y, min(h, y + step)), slice(x, min(w, x + step))
-            m = mask[rows, cols]
-            if float(m.max()) < 0.002:
-                continue
-            if float(m.min()) > 0.998:
-                tiles.append((rows, cols))
-            else:
-                m = np.ascontiguousarray(m)
-                tiles.append((rows, cols, m, np.ascontiguousarray(1.0 - m)))
-    return tiles
-
-
-def _paste(buf: np.ndarray, patch: np.ndarray, box: tuple[int, int, int, int], x0: int, y0: int) -> None:
-    bx0, by0, bx1, by1 = box
-    buf[by0 - y0:by1 - y0, bx0 - x0:bx1 - x0] = patch
