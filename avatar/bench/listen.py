@@ -104,7 +104,7 @@ def _per_voice(scores: dict[str, list], voices: list[str]) -> tuple[tuple[float,
 def measure(ctx: BenchContext) -> list[Figure]:
     from avatar.kiosk.grounding import load_grounding
     from avatar.kiosk.local import LocalAnswerer
-    from avatar.listen.select import missing_extra, sphinx_installed
+    from avatar.listen.sphinx_files import missing_extra, sphinx_installed
     from avatar.listen.sphinx import SphinxRecogniser
     from avatar.listen.topic_lm import topic_model
 

@@ -10,6 +10,9 @@ import re
 import tempfile
 from pathlib import Path
 
+from avatar.listen.cache import listen_cache_dir
+from avatar.listen.sphinx_files import cmudict_path, generic_lm_path
+
 COMMON_WORDS = 3000
 _WORD = re.compile(r"[a-z][a-z']*")
 
@@ -18,8 +21,6 @@ def common_words(n: int = COMMON_WORDS, cache_dir: Path | None = None) -> dict[s
     """The `n` most likely single words of the general model (with a CMU pronunciation), as
     probabilities that sum to one. Read once per PocketSphinx version, then from the cache."""
     from importlib.metadata import version
-
-    from avatar.listen.topic_lm import listen_cache_dir
 
     folder = cache_dir or listen_cache_dir()
     path = folder / f"common-{version('pocketsphinx')}-{n}.json"
@@ -41,9 +42,6 @@ def common_words(n: int = COMMON_WORDS, cache_dir: Path | None = None) -> dict[s
 
 def _rank(n: int) -> dict[str, float]:
     import pocketsphinx
-
-    from avatar.listen.lexicon import cmudict_path
-    from avatar.listen.sphinx import generic_lm_path
 
     logmath = pocketsphinx.LogMath(1.0001)
     model = pocketsphinx.NGramModel(pocketsphinx.Config(), logmath, str(generic_lm_path()))

@@ -9,6 +9,7 @@ from typing import Callable, Iterable
 
 from avatar.errors import TTSError
 from avatar.lipsync.arpabet import ARPABET_TO_ESPEAK
+from avatar.listen.sphinx_files import cmudict_path
 
 # How each letter is said when an acronym is spelled out ("UNCTAD", "AI", "GDP").
 LETTERS: dict[str, str] = {
@@ -62,13 +63,6 @@ def _split_unknown(p: str) -> list[str]:
         else:
             i += 1  # a modifier espeak adds (";", "#"): not a sound of its own
     return [h for h in pieces if h]
-
-
-def cmudict_path() -> Path:
-    """The US English dictionary inside the pocketsphinx wheel."""
-    import pocketsphinx
-
-    return Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
 
 
 def read_cmudict(words: set[str], path: Path | None = None) -> dict[str, list[str]]:

@@ -13,21 +13,20 @@ $OPENAI_API_KEY, or a placeholder for a server of your own (they ignore it), as 
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Mapping
 
-from avatar.errors import ConfigError, UsageError
+from avatar.errors import ConfigError
 from avatar.language import base_language
 from avatar.listen.base import Recogniser
+from avatar.listen.sphinx_files import missing_extra, sphinx_installed
 
 if TYPE_CHECKING:
     from avatar.kiosk.grounding import Grounding
 
 ENGINES = ("auto", "sphinx", "server", "off")
-INSTALL_HINT = "pip install 'avatar[phones]'"
 BASE_URL_ENV = "AVATAR_LISTEN_BASE_URL"
 SPHINX_LANGUAGES = ("en",)  # the pocketsphinx wheel ships a US English model only
 
@@ -47,14 +46,6 @@ class ListenSettings:
             raise ConfigError(f"unknown speech recogniser '{self.engine}'; choose one of: {', '.join(ENGINES)}")
         if not self.timeout_s > 0:
             raise ConfigError("the speech recognition timeout must be more than 0 seconds")
-
-
-def missing_extra() -> UsageError:
-    return UsageError(f"offline speech recognition needs PocketSphinx; {INSTALL_HINT}")
-
-
-def sphinx_installed() -> bool:
-    return importlib.util.find_spec("pocketsphinx") is not None
 
 
 def configured_base_url(settings: ListenSettings, env: Mapping[str, str]) -> str | None:

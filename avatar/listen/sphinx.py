@@ -14,6 +14,10 @@ import numpy as np
 from avatar.audio import Audio
 from avatar.listen.base import Heard, RecognitionError
 from avatar.listen.numbers import to_written
+from avatar.listen.sphinx_files import cmudict_path, generic_lm_path, missing_extra, model_path
+
+if TYPE_CHECKING:
+    from avatar.listen.topic_lm import TopicModel
 
 RATE_HZ = 16000  # the acoustic model's sample rate
 
@@ -28,21 +32,6 @@ class SphinxSettings:
     cmn: str = "batch"             # normalise by the whole question's mean (it is recorded before decoding)
 
 
-def model_path(*parts: str) -> Path:
-    import pocketsphinx
-
-    return Path(pocketsphinx.get_model_path(), *parts)
-
-
-def generic_lm_path() -> Path:
-    """PocketSphinx's own general US English trigram model (the benchmark's comparison)."""
-    return model_path("en-us", "en-us.lm.bin")
-
-
-def generic_dict_path() -> Path:
-    return model_path("en-us", "cmudict-en-us.dict")
-
-
 class SphinxRecogniser:
     """One PocketSphinx decoder, built once with the given language model and dictionary, shared by
     every call under a lock (a decoder decodes one utterance at a time)."""
@@ -55,8 +44,6 @@ class SphinxRecogniser:
         try:
             import pocketsphinx
         except ImportError as exc:
-            from avatar.listen.select import missing_extra
-
             raise missing_extra() from exc
         self.settings = settings
         self.written_forms = dict(written_forms or {})
@@ -80,7 +67,7 @@ class SphinxRecogniser:
     @classmethod
     def generic(cls, settings: SphinxSettings = SphinxSettings()) -> "SphinxRecogniser":
         """A recogniser with PocketSphinx's general English model and full dictionary."""
-        return cls(generic_lm_path(), generic_dict_path(), settings=settings)
+        return cls(generic_lm_path(), cmudict_path(), settings=settings)
 
     def words(self, audio: Audio) -> list[str]:
         """The recognised words as the decoder spells them (lower case, numbers as words)."""
@@ -111,7 +98,3 @@ class SphinxRecogniser:
         if text:
             text = text[0].upper() + text[1:]
         return Heard(text, self.name, time.perf_counter() - started)
-
-
-if TYPE_CHECKING:
-    from avatar.listen.topic_lm import TopicModel  # noqa: F401

@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from avatar.listen import ngram
+from avatar.listen.cache import listen_cache_dir
 from avatar.listen.corpus import Corpus, corpus_from_grounding
-from avatar.listen.lexicon import build_lexicon, cmudict_path, dictionary_text
+from avatar.listen.lexicon import build_lexicon, dictionary_text
+from avatar.listen.sphinx_files import cmudict_path
 
 if TYPE_CHECKING:
     from avatar.kiosk.grounding import Grounding
@@ -41,16 +43,6 @@ class TopicModel:
     casing: dict[str, str] = field(default_factory=dict)         # "beijing" -> "Beijing"
     words: int = 0                                               # vocabulary size
     from_cache: bool = False
-
-
-def listen_cache_dir() -> Path:
-    """$AVATAR_CACHE_DIR/listen, else `listen` beside the speech cache in the user cache folder."""
-    env = os.environ.get("AVATAR_CACHE_DIR")
-    if env:
-        return Path(env) / "listen"
-    from avatar.tts.cache import default_cache_dir
-
-    return default_cache_dir().parent / "listen"
 
 
 def corpus_key(corpus: Corpus) -> str:
