@@ -1,4 +1,4 @@
-"""Shared by tests that run `python -m avatar` in a subprocess, as a user would."""
+"""Shared by tests: the environment for running `python -m avatar` as a user would, and caption word spans."""
 
 from __future__ import annotations
 
@@ -16,3 +16,13 @@ def subprocess_env(tmp: Path, **extra: str) -> dict[str, str]:
         env.pop(key, None)
     env.update(extra)
     return env
+
+
+def word_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) character spans of the space-separated words of `text`, as captions carry them."""
+    out, pos = [], 0
+    for word in text.split():
+        start = text.index(word, pos)
+        out.append((start, start + len(word)))
+        pos = start + len(word)
+    return tuple(out)

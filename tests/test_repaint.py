@@ -16,6 +16,7 @@ from avatar.lipsync.track import MouthShape
 from avatar.repaint import Repainter
 from avatar.scene import Scene
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
+from helpers import word_spans as words
 
 TEXT = "Good morning everyone and thank you for joining us today to talk about the year ahead"
 SHAPES = (MouthShape.B, MouthShape.C, MouthShape.X, MouthShape.D, MouthShape.E, MouthShape.F, MouthShape.A)
@@ -25,15 +26,6 @@ FPS = 30.0
 @pytest.fixture(scope="module", autouse=True)
 def _fonts() -> None:
     pygame.font.init()
-
-
-def words(text: str) -> tuple[tuple[int, int], ...]:
-    out, pos = [], 0
-    for word in text.split():
-        start = text.index(word, pos)
-        out.append((start, start + len(word)))
-        pos = start + len(word)
-    return tuple(out)
 
 
 def talk(slide: str) -> list[SceneState]:

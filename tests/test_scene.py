@@ -15,18 +15,10 @@ from avatar.bench.draw_frames import bench_draw
 from avatar.fonts import FontBook
 from avatar.scene import Scene, wrap_text
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
+from helpers import word_spans as spans
 
 SIZE = (640, 360)
 TEXT = "Good morning everyone and thank you for joining us today to talk about the year ahead"
-
-
-def spans(text: str) -> tuple[tuple[int, int], ...]:
-    out, pos = [], 0
-    for word in text.split():
-        start = text.index(word, pos)
-        out.append((start, start + len(word)))
-        pos = start + len(word)
-    return tuple(out)
 
 
 @pytest.fixture(scope="module", autouse=True)
