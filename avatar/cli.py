@@ -158,8 +158,8 @@ def cmd_record(args: argparse.Namespace) -> int:
         scene = Scene(size, loaded.look, show_captions=burn)
         painter = Repainter(scene)   # the recorder's frame buffers keep what was drawn into them
 
-        def render(t_s: float, surface) -> None:
-            painter.draw(surface, show.state_at(t_s))
+        def render(t_s: float, surface):
+            return painter.draw(surface, show.state_at(t_s))   # the areas it changed on `surface`
 
         result = recorder.record(render, tl.duration_s, wav)
     if not args.quiet:

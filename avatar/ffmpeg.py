@@ -51,6 +51,14 @@ def native_pix_fmt() -> str:
     return "bgr0" if sys.byteorder == "little" else "0rgb"
 
 
+def frame_bytes(pix_fmt: str, size: tuple[int, int]) -> int:
+    """Bytes of one raw frame of `size` in `pix_fmt` (yuv420p, or a 32-bit RGB layout)."""
+    w, h = size
+    if pix_fmt == "yuv420p":
+        return w * h + 2 * ((w + 1) // 2) * ((h + 1) // 2)
+    return w * h * 4
+
+
 def fps_arg(fps: float) -> str:
     """A frame rate as ffmpeg wants it: "30", or "30000/1001" for 29.97."""
     frac = Fraction(fps).limit_denominator(1001)
@@ -80,7 +88,8 @@ _STOP = object()
 class VideoEncoder:
     """The interface between frames and ffmpeg: raw frames in on stdin plus an audio file, an MP4 out.
 
-    H.264 (libx264, yuv420p, BT.709 tags) and AAC, constant frame rate, `+faststart`. The audio is
+    Frames come as BT.709 limited-range yuv420p (`pix_fmt_in="yuv420p"`, see avatar.yuv) or as 32-bit
+    RGB, which ffmpeg then converts. H.264 (libx264, yuv420p, BT.709 tags) and AAC, constant frame rate, `+faststart`. The audio is
     padded with silence or cut so that it lasts exactly `frames / fps`, the length of the video.
 
     Frames are handed over with `submit(data, tag)`; a writer thread pipes `data` (any buffer, e.g. a
@@ -134,9 +143,9 @@ class VideoEncoder:
             cmd += ["-f", "lavfi", "-i", f"anullsrc=r={self.audio_rate_hz}:cl=mono"]
         # Tagging BT.709 and converting with its matrix keeps colours right in browsers and players,
         # which assume BT.709 for HD video whatever the file says.
-        cmd += ["-map", "0:v:0", "-map", "1:a:0",
-                "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,"
-                "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv",
+        tags = "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv"
+        convert = "" if self.pix_fmt_in == "yuv420p" else "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p,"
+        cmd += ["-map", "0:v:0", "-map", "1:a:0", "-vf", convert + tags,
                 "-c:v", "libx264", "-preset", self.preset, "-crf", str(self.crf), "-pix_fmt", "yuv420p",
                 "-r", rate]
         if self.tune:
@@ -190,12 +199,13 @@ class VideoEncoder:
             self.abort()
 
     def submit(self, data: Any, tag: Any = None) -> None:
-        """Queue one frame (a buffer of exactly width*height*4 bytes); blocks while the queue is full."""
+        """Queue one frame (a buffer of exactly one frame's bytes); blocks while the queue is full."""
         self._raise_if_failed()
         with memoryview(data) as view:
-            if view.nbytes != self.size[0] * self.size[1] * 4:
-                raise ValueError(f"a frame must be {self.size[0]}x{self.size[1]} pixels of 4 bytes, "
-                                 f"got {view.nbytes} bytes")
+            want = frame_bytes(self.pix_fmt_in, self.size)
+            if view.nbytes != want:
+                raise ValueError(f"a {self.size[0]}x{self.size[1]} {self.pix_fmt_in} frame is {want} bytes, "
+                                 f"got {view.nbytes}")
         self._todo.put((data, tag))
 
     def reclaim(self) -> Any:

@@ -8,7 +8,7 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from avatar import ffmpeg
 from avatar.errors import AudioInputError, UsageError
@@ -29,7 +29,9 @@ X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium"
 MIN_SIDE, MAX_SIDE = 16, 8192
 MIN_FPS, MAX_FPS = 1.0, 120.0
 
-Render = Callable[[float, "pygame.Surface"], None]  # noqa: F821 - pygame is imported lazily
+# render(t_s, surface) draws frame t_s; it may return the areas it changed since it last drew on that
+# surface (None: maybe all of it). Only those areas are converted for the encoder.
+Render = Callable[[float, "pygame.Surface"], "Sequence[pygame.Rect] | None"]  # noqa: F821 - lazy pygame
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,9 @@ class Recorder:
 
         `render` must draw the whole picture: it gets one of two surfaces in turn (the other is being
         encoded meanwhile), so what the previous call drew is not there. Each surface still holds
-        what `render` drew into it last (nothing else draws on them), so it may repaint only changes.
+        what `render` drew into it last (nothing else draws on them), so it may repaint only changes;
+        if it returns the areas it changed on that surface, only those are converted to the encoder's
+        pixel format (avatar.yuv), else the whole picture is.
         """
         if not (isinstance(duration_s, (int, float)) and math.isfinite(duration_s) and duration_s > 0):
             raise UsageError(f"video length {duration_s!r} s must be a positive number of seconds")
@@ -149,21 +153,27 @@ class Recorder:
 
         import pygame  # here, not at import time: `import avatar.recorder` stays cheap and headless
 
+        from avatar.yuv import I420Frame, surface_pixels
+
         w, h = self.size
-        # Masks R=0xFF0000, G=0xFF00, B=0xFF: the memory layout ffmpeg.native_pix_fmt() names.
+        # Masks R=0xFF0000, G=0xFF00, B=0xFF: the memory layout avatar.yuv reads.
         surfaces = [pygame.Surface((w, h), 0, 32, (0xFF0000, 0xFF00, 0xFF, 0)) for _ in range(2)]
+        yuv = {id(s): I420Frame((w, h)) for s in surfaces}     # each buffer's frame, kept in step with it
         tmp = reserve_part(path)
         encoder = ffmpeg.VideoEncoder(tmp, size=(w, h), fps=self.fps, frames=frames, audio=audio, crf=self.crf,
                                       preset=self.preset, tune=self.tune, threads=self.threads,
-                                      pix_fmt_in=ffmpeg.native_pix_fmt(), label=path.name)
+                                      pix_fmt_in="yuv420p", label=path.name)
         t0 = time.perf_counter()
         try:
             with FrameProgress(frames, self.fps, enabled=self.progress) as bar, encoder:
                 free = list(surfaces)
                 for i in range(frames):
                     surface = free.pop() if free else encoder.reclaim()
-                    render(i / self.fps, surface)
-                    encoder.submit(surface.get_buffer(), surface)
+                    changed = render(i / self.fps, surface)
+                    frame = yuv[id(surface)]
+                    # A buffer's first frame is converted whole, whatever render says it changed.
+                    frame.update(surface_pixels(surface), changed if i >= len(surfaces) else None)
+                    encoder.submit(frame.data, surface)
                     bar.update()
                 encoder.finish()
             publish(tmp, path, overwrite=self.overwrite)

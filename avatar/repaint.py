@@ -17,14 +17,25 @@ PATCH_BYTES = 16 * 1024 * 1024   # still layers kept around the head (the body's
 
 @dataclass(frozen=True)
 class _Painted:
-    """What a surface holds: the still layer for `key`, with moving parts drawn over it in `rects`."""
+    """What a surface holds: the still layer for `key`, with moving parts drawn over it in `rects`
+    (the face in `face`), the parts other than the face being those of `overlay`."""
 
     key: Hashable
     rects: tuple[pygame.Rect, ...]
+    face: pygame.Rect
+    overlay: tuple
+
+
+def _overlay(state: SceneState) -> tuple:
+    """All the moving parts draw apart from the face: equal overlays over the same still layer are equal
+    pixels outside the face's areas."""
+    return (state.caption, state.lower_third, state.title, state.hint, state.input_text, state.cursor_on,
+            state.listening)
 
 
 class Repainter:
-    """`draw(surface, state)` gives the same pixels as `scene.draw`, at a fraction of the cost.
+    """`draw(surface, state)` gives the same pixels as `scene.draw`, at a fraction of the cost, and says
+    which areas changed (a recorder converts only those for the encoder).
 
     Most of a frame is the still layer (background, slide, the body), which changes only with the
     breath or a slide. A surface drawn before for the same still layer gets only the areas its
@@ -40,22 +51,44 @@ class Repainter:
         self._patches: OrderedDict[Hashable, tuple[pygame.Rect, pygame.Surface]] = OrderedDict()
         self._hot = pygame.Rect(0, 0, 0, 0)     # the biggest area the last frame's moving parts drew on
 
-    def draw(self, surface: pygame.Surface, state: SceneState) -> None:
-        """Draw the frame for `state` over the whole of `surface`."""
+    def draw(self, surface: pygame.Surface, state: SceneState) -> list[pygame.Rect] | None:
+        """Draw the frame for `state` over the whole of `surface`; return the areas whose pixels may
+        differ from what `surface` held before (None: any of them)."""
         key = self.scene.still_key(surface, state)
         last = self._painted.pop(surface, None)
         if key is None:                                   # a title card covers the frame
             self.scene.draw(surface, state)
-            return
-        if last is None or last.key != key:
+            return None
+        changed: list[pygame.Rect] | None
+        if last is None:
             self.scene.draw_still(surface, state)
+            self._keep_patch(surface, key)
+            changed = None
+        elif last.key != key:
+            area = self.scene.still_change(last.key, key, state)
+            if area is None:                              # another slide or background: all of it
+                self.scene.draw_still(surface, state)
+                changed = None
+            else:                                         # the presenter's breath: only its own rect
+                self._restore(surface, state, (*last.rects, area), self._patches.get(key))
+                changed = [*last.rects, area]
             self._keep_patch(surface, key)
         else:
             self._restore(surface, state, last.rects, self._patches.get(key))
-        rects = _outermost(self.scene.draw_moving(surface, state))
-        self._painted[surface] = _Painted(key, rects)
+            changed = list(last.rects)
+        moving = self.scene.draw_moving(surface, state)
+        rects = _outermost(moving)
+        overlay = _overlay(state)
+        self._painted[surface] = _Painted(key, rects, moving[0], overlay)
         if rects:
             self._hot = max(rects, key=lambda r: r.w * r.h)
+        if changed is None:
+            return None
+        if last is not None and last.overlay == overlay:
+            # Captions, lower third and the rest were put back and drawn again as they were: only
+            # the face (before and now) and a breath's change of the still layer differ.
+            return [*changed[len(last.rects):], last.face, moving[0]]
+        return changed + list(rects)
 
     def _restore(self, surface: pygame.Surface, state: SceneState, rects: tuple[pygame.Rect, ...],
                  patch: tuple[pygame.Rect, pygame.Surface] | None) -> None:

@@ -194,6 +194,14 @@ class Scene:
             face = self._layered.still_key(self.avatar_rect(with_slide).size, state.face)
         return (_format_key(surface), with_slide, state.slide_path, face)
 
+    def still_change(self, old_key: Hashable, new_key: Hashable, state: SceneState) -> pygame.Rect | None:
+        """Where the still layer of `new_key` (for `state`) may differ from that of `old_key`: the
+        presenter's rect when only the face's still layer changed (a layered face draws nothing
+        outside it), None when the background or slide did."""
+        if not (isinstance(old_key, tuple) and isinstance(new_key, tuple)) or old_key[:3] != new_key[:3]:
+            return None
+        return self.avatar_rect(bool(state.slide_path)).clip(pygame.Rect((0, 0), self.size))
+
     def draw_still(self, surface: pygame.Surface, state: SceneState) -> None:
         """The parts that change seldom: background, slide and the face's still layer (within the clip)."""
         with_slide = bool(state.slide_path)
@@ -203,7 +211,7 @@ class Scene:
 
     def draw_moving(self, surface: pygame.Surface, state: SceneState) -> list[pygame.Rect]:
         """Everything over the still layer: the (rest of the) face, captions, lower third, kiosk lines
-        and a fading title card; returns the areas drawn on."""
+        and a fading title card; returns the areas drawn on, the face's first."""
         touched: list[pygame.Rect] = []
         rect = self.avatar_rect(bool(state.slide_path))
         if self._layered is not None:

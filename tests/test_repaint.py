@@ -16,6 +16,7 @@ from avatar.lipsync.track import MouthShape
 from avatar.repaint import Repainter
 from avatar.scene import Scene
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
+from avatar.yuv import I420Frame, surface_pixels
 from helpers import word_spans as words
 
 TEXT = "Good morning everyone and thank you for joining us today to talk about the year ahead"
@@ -48,17 +49,28 @@ def talk(slide: str) -> list[SceneState]:
 
 
 def assert_repaints_like_full_draws(scene: Scene, states: list[SceneState]) -> None:
+    """Each repainted frame equals a full draw, and so does the encoder's frame (yuv420p) kept up to
+    date from only the areas the painter says it changed."""
     full = pygame.Surface(scene.size, 0, 32, (0xFF0000, 0xFF00, 0xFF, 0))
     buffers = [pygame.Surface(scene.size, 0, 32, (0xFF0000, 0xFF00, 0xFF, 0)) for _ in range(2)]
+    frames = [I420Frame(scene.size) for _ in buffers]
     painter = Repainter(scene)
+    partial = 0
     for i, state in enumerate(states):
         scene.draw(full, state)
         target = buffers[i % 2]     # as the recorder hands them out: the other one is being encoded
-        painter.draw(target, state)
+        changed = painter.draw(target, state)
         a = pygame.surfarray.pixels3d(full)
         b = pygame.surfarray.pixels3d(target)
         assert np.array_equal(a, b), f"frame {i} (t={state.t_s:.2f} s) differs from the full draw"
         del a, b
+        frames[i % 2].update(surface_pixels(target), changed if i >= 2 else None)
+        whole = I420Frame(scene.size)
+        whole.update(surface_pixels(full))
+        assert np.array_equal(frames[i % 2].data, whole.data), \
+            f"frame {i} (t={state.t_s:.2f} s): the areas said to have changed miss a change"
+        partial += changed is not None
+    assert partial > len(states) / 2      # most frames convert only some areas
 
 
 @pytest.fixture(scope="module")

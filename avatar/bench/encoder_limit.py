@@ -2,8 +2,8 @@
 
     python -m avatar.bench.encoder_limit SCRIPT --size 1280x720 --seconds 60
 
-Draws a few seconds of the speech's own frames once (same scene, captions burnt in, same pixel
-layout as the recorder), then pipes them to the recorder's ffmpeg command (same size, preset, crf,
+Draws a few seconds of the speech's own frames once (same scene, captions burnt in) and converts
+them to yuv420p as the recorder does, then pipes them to the recorder's ffmpeg command (same size, preset, crf,
 pixel format and audio path, the speech's own voice as the audio) back and forth for `--seconds` of
 video, and prints the encoder's speed
 in multiples of real time as `encoder_x=...`. Nothing is drawn while it encodes: what `avatar record`
@@ -29,6 +29,7 @@ def encoder_only_x(script: str, size: tuple[int, int], seconds: float, fps: floa
     from avatar.load import ShowRequest, load_show
     from avatar.recorder import Recorder
     from avatar.scene import Scene
+    from avatar.yuv import I420Frame, surface_pixels
 
     pygame.font.init()
     loaded = load_show(ShowRequest(script=script, captions=True), live=False)
@@ -38,7 +39,9 @@ def encoder_only_x(script: str, size: tuple[int, int], seconds: float, fps: floa
     frames = []
     for i in range(WINDOW_FRAMES):
         scene.draw(surface, loaded.show.state_at(start_s + i / fps))
-        frames.append(bytes(surface.get_buffer()))
+        frame = I420Frame(size)
+        frame.update(surface_pixels(surface))     # the recorder's pixel path: ffmpeg gets yuv420p
+        frames.append(frame.data.tobytes())
     total = int(seconds * fps)
     preset = Recorder(Path(tempfile.gettempdir()) / "limit.mp4", size=size, fps=fps).preset  # its auto rule
     with tempfile.TemporaryDirectory(prefix="avatar-limit-") as tmp:
@@ -47,7 +50,7 @@ def encoder_only_x(script: str, size: tuple[int, int], seconds: float, fps: floa
         # a fraction of that and make a limit no recorder could reach).
         loaded.timeline.write_wav(wav, duration_s=seconds)
         encoder = ffmpeg.VideoEncoder(Path(tmp) / "limit.mp4", size=size, fps=fps, frames=total, audio=wav,
-                                      preset=preset, pix_fmt_in=ffmpeg.native_pix_fmt(), queue_frames=2)
+                                      preset=preset, pix_fmt_in="yuv420p", queue_frames=2)
         t0 = time.perf_counter()
         with encoder:
             for i in range(total):

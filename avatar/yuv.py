@@ -1,0 +1,140 @@
+"""Frames for the encoder: a 32-bit picture to BT.709 limited-range I420 (yuv420p), one changed area at a time.
+
+ffmpeg spends about as long turning full RGB frames into yuv420p as x264 spends encoding them at
+1080p, and the RGB frames are 2.7 times the bytes through the pipe. Most of a presenter's frame
+does not change from one frame to the next, so the recorder keeps one I420 frame per buffer and
+converts only the areas drawn since (`I420Frame.update`).
+
+Integer arithmetic, so a pixel converts to the same bytes whichever area it is converted with:
+luma per pixel, chroma per 2x2 block from the block's sum (areas are widened to even edges).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Iterable, Sequence
+
+import numpy as np
+
+# BT.709: Y' = Kr R' + Kg G' + Kb B'; limited ("tv") range puts Y' in 16..235 and Cb, Cr in 16..240.
+_KR, _KB = 0.2126, 0.0722
+_KG = 1.0 - _KR - _KB
+_Y_SCALE, _C_SCALE = 219 / 255, 224 / 255
+# Luma weights in 1/256 (uint16 arithmetic: 255 * 220 + 128 < 65536), summing to 220 so white is 235.
+_Y_R, _Y_G, _Y_B = 47, 157, 16
+# Chroma weights in 1/1024 of a 2x2 block's sum (= 1/256 of its mean).
+_CB = tuple(round(c * _C_SCALE * 256) for c in (-0.5 * _KR / (1 - _KB), -0.5 * _KG / (1 - _KB), 0.5))
+_CR = tuple(round(c * _C_SCALE * 256) for c in (0.5, -0.5 * _KG / (1 - _KR), -0.5 * _KB / (1 - _KR)))
+_C_ROUND = 128 * 1024 + 512
+
+# Byte positions of R, G, B in a 32-bit pixel with masks R=0xFF0000, G=0xFF00, B=0xFF (the recorder's
+# surfaces, what ffmpeg calls bgr0 on little-endian machines and 0rgb on big-endian ones).
+_R, _G, _B = (2, 1, 0) if sys.byteorder == "little" else (1, 2, 3)
+
+Rect = tuple[int, int, int, int]      # x, y, w, h in pixels (a pygame.Rect works too)
+
+
+def i420_bytes(size: tuple[int, int]) -> int:
+    """Bytes of one yuv420p frame of `size` (even sides)."""
+    w, h = size
+    return w * h + 2 * (w // 2) * (h // 2)
+
+
+class I420Frame:
+    """One yuv420p frame (Y plane, then U, then V) kept in step with a picture, area by area."""
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        w, h = size
+        if w % 2 or h % 2:
+            raise ValueError(f"I420 needs even sides, got {w}x{h}")
+        self.size = (w, h)
+        self.data = np.zeros(i420_bytes(size), np.uint8)    # what the encoder reads
+        self.y = self.data[:w * h].reshape(h, w)
+        quarter = (w // 2) * (h // 2)
+        self.u = self.data[w * h:w * h + quarter].reshape(h // 2, w // 2)
+        self.v = self.data[w * h + quarter:].reshape(h // 2, w // 2)
+
+    def update(self, pixels: np.ndarray, areas: Iterable[Rect] | None = None) -> None:
+        """Convert `areas` of `pixels` (an (h, w, 4) uint8 array in the 32-bit layout above) into the
+        frame; None converts the whole picture. Areas are widened to even edges and clipped."""
+        if pixels.shape[:2] != (self.size[1], self.size[0]):
+            raise ValueError(f"picture is {pixels.shape[1]}x{pixels.shape[0]}, frame is {self.size}")
+        for x0, y0, x1, y1 in _blocks(areas, self.size):
+            self._convert(pixels[y0:y1, x0:x1], x0, y0)
+
+    def _convert(self, part: np.ndarray, x0: int, y0: int) -> None:
+        h, w = part.shape[:2]
+        r, g, b = part[..., _R], part[..., _G], part[..., _B]
+        luma = r.astype(np.uint16)
+        luma *= _Y_R
+        luma += np.multiply(g, _Y_G, dtype=np.uint16)
+        luma += np.multiply(b, _Y_B, dtype=np.uint16)
+        luma += 128
+        luma >>= 8
+        luma += 16
+        self.y[y0:y0 + h, x0:x0 + w] = luma
+        sums = []
+        for ch in (r, g, b):                 # each 2x2 block's sum, 0..1020
+            s = ch[0::2, 0::2].astype(np.int32)
+            s += ch[1::2, 0::2]
+            s += ch[0::2, 1::2]
+            s += ch[1::2, 1::2]
+            sums.append(s)
+        cy, cx = y0 // 2, x0 // 2
+        for plane, (kr, kg, kb) in ((self.u, _CB), (self.v, _CR)):
+            c = sums[0] * kr
+            c += sums[1] * kg
+            c += sums[2] * kb
+            c += _C_ROUND
+            c >>= 10
+            plane[cy:cy + h // 2, cx:cx + w // 2] = c
+
+
+def _blocks(areas: Iterable[Rect] | None, size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+    """`areas` as (x0, y0, x1, y1) boxes with even edges inside the frame, overlapping ones merged
+    where one box costs less than two."""
+    w, h = size
+    if areas is None:
+        return [(0, 0, w, h)]
+    boxes = []
+    for a in areas:
+        x, y, bw, bh = (int(v) for v in a)
+        x0, y0 = max(0, x) & ~1, max(0, y) & ~1
+        x1, y1 = min(w, x + bw + (x + bw) % 2), min(h, y + bh + (y + bh) % 2)
+        if x1 > x0 and y1 > y0:
+            boxes.append((x0, y0, x1, y1))
+    return merge_boxes(boxes)
+
+
+def merge_boxes(boxes: Sequence[tuple[int, int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Replace two boxes by their bounding box while that covers no more pixels than the two did."""
+    out = list(boxes)
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(out)):
+            for j in range(i + 1, len(out)):
+                a, b = out[i], out[j]
+                bound = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+                if _area(bound) <= _area(a) + _area(b):
+                    out[i] = bound
+                    del out[j]
+                    merged = True
+                    break
+            if merged:
+                break
+    return out
+
+
+def _area(box: tuple[int, int, int, int]) -> int:
+    return (box[2] - box[0]) * (box[3] - box[1])
+
+
+def surface_pixels(surface: "pygame.Surface") -> np.ndarray:  # noqa: F821 - pygame is imported by the caller
+    """A 32-bit surface's pixels as an (h, w, 4) uint8 view. The view locks the surface: drop it before
+    drawing on the surface again."""
+    if surface.get_bytesize() != 4:
+        raise ValueError("I420 conversion needs a 32-bit surface")
+    w, h = surface.get_size()
+    flat = np.frombuffer(surface.get_buffer(), np.uint8)
+    return flat.reshape(h, surface.get_pitch())[:, :w * 4].reshape(h, w, 4)

@@ -1,0 +1,91 @@
+"""The recorder's own colour conversion: BT.709 limited range, area by area, as ffmpeg would convert."""
+
+from __future__ import annotations
+
+import subprocess
+
+import numpy as np
+import pygame
+import pytest
+
+from avatar import ffmpeg
+from avatar.yuv import I420Frame, i420_bytes, merge_boxes, surface_pixels
+
+MASKS = (0xFF0000, 0xFF00, 0xFF, 0)
+
+
+def surface_of(rgb: np.ndarray) -> pygame.Surface:
+    """A recorder-layout 32-bit surface showing `rgb` (h, w, 3)."""
+    surf = pygame.Surface((rgb.shape[1], rgb.shape[0]), 0, 32, MASKS)
+    pygame.surfarray.blit_array(surf, rgb.transpose(1, 0, 2))
+    return surf
+
+
+def converted(rgb: np.ndarray) -> I420Frame:
+    frame = I420Frame((rgb.shape[1], rgb.shape[0]))
+    frame.update(surface_pixels(surface_of(rgb)))
+    return frame
+
+
+@pytest.mark.parametrize("rgb, yuv", [
+    ((0, 0, 0), (16, 128, 128)),          # black and white at the ends of the limited range
+    ((255, 255, 255), (235, 128, 128)),
+    ((255, 0, 0), (63, 102, 240)),        # BT.709 primaries (BT.601 would give red Y=81)
+    ((0, 255, 0), (173, 42, 26)),
+    ((0, 0, 255), (32, 240, 118)),
+    ((128, 128, 128), (126, 128, 128)),
+])
+def test_flat_colours_get_their_bt709_limited_range_values(rgb, yuv) -> None:
+    frame = converted(np.full((4, 6, 3), rgb, np.uint8))
+    got = (int(frame.y[0, 0]), int(frame.u[0, 0]), int(frame.v[0, 0]))
+    assert all(abs(g - w) <= 1 for g, w in zip(got, yuv)), (rgb, got)
+    assert len(set(frame.y.ravel())) == len(set(frame.u.ravel())) == len(set(frame.v.ravel())) == 1
+
+
+def test_a_picture_converts_as_ffmpeg_converts_it() -> None:
+    """Against ffmpeg's own BT.709 conversion of the same picture: luma within one level, chroma
+    within a few (ffmpeg filters chroma; we average each 2x2 block) and on average well under one."""
+    h, w = 90, 160
+    yy, xx = np.mgrid[0:h, 0:w]
+    rgb = np.stack([xx * 255 // w, yy * 255 // h, (xx * 3 + yy * 2) % 256], axis=-1).astype(np.uint8)
+    surf = surface_of(rgb)
+    ours = converted(rgb).data.astype(int)
+    cmd = [ffmpeg.exe(), "-v", "error", "-f", "rawvideo", "-pix_fmt", ffmpeg.native_pix_fmt(), "-s", f"{w}x{h}",
+           "-i", "-", "-vf", "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p", "-f", "rawvideo", "-"]
+    ref = np.frombuffer(subprocess.run(cmd, input=bytes(surf.get_buffer()), capture_output=True,
+                                       check=True).stdout, np.uint8).astype(int)
+    assert ref.size == ours.size == i420_bytes((w, h))
+    luma, chroma = np.abs(ref - ours)[:w * h], np.abs(ref - ours)[w * h:]
+    assert luma.max() <= 1 and chroma.mean() < 0.5 and chroma.max() <= 6, (luma.max(), chroma.mean(), chroma.max())
+
+
+def test_updating_changed_areas_gives_the_whole_conversion() -> None:
+    """Areas with odd edges, overlapping, at the borders: the frame ends up as a fresh conversion."""
+    rng = np.random.default_rng(7)
+    before = rng.integers(0, 256, (60, 80, 3), dtype=np.uint8)
+    after = before.copy()
+    areas = [(3, 5, 11, 7), (9, 8, 20, 13), (70, 50, 40, 40), (-5, -3, 8, 6), (41, 0, 1, 1)]
+    for x, y, w, h in areas:
+        after[max(0, y):y + h, max(0, x):x + w] = rng.integers(0, 256, (1, 1, 3), dtype=np.uint8)
+    frame = converted(before)
+    frame.update(surface_pixels(surface_of(after)), areas)
+    assert np.array_equal(frame.data, converted(after).data)
+    untouched = converted(before)
+    untouched.update(surface_pixels(surface_of(after)), [])
+    assert np.array_equal(untouched.data, converted(before).data)     # no areas: nothing converted
+
+
+def test_overlapping_boxes_merge_only_when_that_saves_work() -> None:
+    assert merge_boxes([(0, 0, 10, 10), (2, 2, 10, 10)]) == [(0, 0, 10, 10)]
+    assert merge_boxes([(0, 0, 10, 10), (5, 0, 15, 10)]) == [(0, 0, 15, 10)]
+    far = [(0, 0, 4, 4), (100, 100, 104, 104)]
+    assert merge_boxes(far) == far
+
+
+def test_odd_sizes_and_other_surfaces_are_refused() -> None:
+    with pytest.raises(ValueError, match="even"):
+        I420Frame((5, 4))
+    with pytest.raises(ValueError, match="32-bit"):
+        surface_pixels(pygame.Surface((4, 4), 0, 24))
+    with pytest.raises(ValueError, match="picture is"):
+        I420Frame((4, 4)).update(surface_pixels(pygame.Surface((6, 4), 0, 32, MASKS)))
