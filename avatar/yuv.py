@@ -75,16 +75,16 @@ class I420Frame:
         self.y[y0:y0 + h, x0:x0 + w] = luma
         sums = []
         for ch in (r, g, b):                 # each 2x2 block's sum, 0..1020
-            s = ch[0::2, 0::2].astype(np.int32)
+            s = ch[0::2, 0::2].astype(np.uint16)
             s += ch[1::2, 0::2]
             s += ch[0::2, 1::2]
             s += ch[1::2, 1::2]
             sums.append(s)
         cy, cx = y0 // 2, x0 // 2
         for plane, (kr, kg, kb) in ((self.u, _CB), (self.v, _CR)):
-            c = sums[0] * kr
-            c += sums[1] * kg
-            c += sums[2] * kb
+            c = np.multiply(sums[0], kr, dtype=np.int32)
+            c += np.multiply(sums[1], kg, dtype=np.int32)
+            c += np.multiply(sums[2], kb, dtype=np.int32)
             c += _C_ROUND
             c >>= 10
             plane[cy:cy + h // 2, cx:cx + w // 2] = c
