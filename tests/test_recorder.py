@@ -120,6 +120,39 @@ def test_red_is_red_and_blue_is_blue(wav: Path, out_dir: Path):
     assert blue[2] > 240 and blue[0] < 15 and blue[1] < 15, blue
 
 
+def test_a_render_that_says_what_it_changed_is_encoded_from_those_areas(wav: Path, out_dir: Path):
+    """A white square moving over grey, repainted by the render itself (it returns the two areas it
+    touched on that buffer): every decoded frame shows the square where it was drawn, and nothing
+    is left behind where it was two frames before."""
+    import pygame
+
+    side = 24
+    drawn: dict[int, pygame.Rect] = {}
+
+    def moving_square(t: float, surface) -> list[pygame.Rect] | None:
+        i = int(round(t * FPS))
+        square = pygame.Rect(4 * i, 60, side, side)
+        last = drawn.get(id(surface))
+        if last is None:
+            surface.fill((90, 90, 90))
+        else:
+            surface.fill((90, 90, 90), last)
+        surface.fill((255, 255, 255), square)
+        drawn[id(surface)] = square
+        return None if last is None else [last, square]
+
+    target = out_dir / "square.mp4"
+    record_video(moving_square, 2.0, wav, target, size=(W, H), fps=FPS, progress=False)
+    frames = decoded_frames(target)
+    for i in (2, 17, 40):
+        lum = frames[i].mean(axis=2)
+        x = 4 * i
+        assert lum[60 + side // 2, min(W - 1, x + side // 2)] > 230, i        # the square is where it is now
+        if x >= 8:
+            assert abs(lum[60 + side // 2, x - 8 + 2] - 90) < 12, i            # and gone from two frames back
+        assert abs(lum[150, 10] - 90) < 12                                     # the rest stays grey
+
+
 @pytest.mark.parametrize("audio_s", [1.0, 3.0])
 def test_audio_is_padded_or_cut_to_the_video_length(tmp_path: Path, out_dir: Path, audio_s: float):
     """Audio shorter than the video gets silence at the end; longer audio is cut; both end together."""
