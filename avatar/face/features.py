@@ -220,13 +220,13 @@ class _Steps:
     An array holds a pose's points in a fifth of the memory tuples of floats take (caches hold hundreds)."""
 
     paint: tuple[tuple[int, tuple[int, int, int] | None, float], ...]   # per step: kind, colour, alpha
-    points: np.ndarray                        # (n, 2) head units: each step's points, then its bounds
-    spans: tuple[tuple[int, int, int], ...]   # per step: rows of its points, of its bounds, end
+    points: np.ndarray                        # (2, n) head units, xs then ys: each step's points, then its bounds
+    spans: tuple[tuple[int, int, int], ...]   # per step: columns of its points, of its bounds, end
 
     @property
     def extent(self) -> Extent:
         """Where the steps can draw, in head units: the bounds of all their points."""
-        lo, hi = self.points.min(axis=0), self.points.max(axis=0)
+        lo, hi = self.points.min(axis=1), self.points.max(axis=1)
         return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
 
 
@@ -240,12 +240,12 @@ def _steps(ops: Sequence[Op]) -> _Steps:
         flat.extend(op[4] or ())
         spans.append((start, mid, len(flat)))
     return _Steps(tuple((kind, color, alpha) for kind, color, alpha, _, _ in ops),
-                  np.array(flat, dtype=np.float64).reshape(-1, 2), tuple(spans))
+                  np.ascontiguousarray(np.array(flat, dtype=np.float64).reshape(-1, 2).T), tuple(spans))
 
 
 def _run(box: _Box, m: Mapping, steps: _Steps) -> None:
     surf = box.surface
-    px_all = m.pts_array(steps.points)
+    px_all = m.pts_xy(steps.points)
     for (kind, color, alpha), (a, b, end) in zip(steps.paint, steps.spans):
         px = px_all[a:b]
         if kind == FILL:
