@@ -283,6 +283,7 @@ class Features:
         self.tongue = mix((150, 66, 72), look.lip, 0.2)
         self._eye_ops: OrderedDict[tuple, tuple[tuple[_Steps, _Steps], ...]] = OrderedDict()
         self._mouth_ops: OrderedDict[tuple, tuple[_Steps, Extent]] = OrderedDict()
+        self._iris_ops: OrderedDict[tuple, _Steps] = OrderedDict()    # by eye, gaze and surprise
 
     # Eyes and brows -----------------------------------------------------------------------
 
@@ -312,8 +313,16 @@ class Features:
         surprise = key[1] / 20
         for s, (before, after) in zip((-1, 1), eyes):
             _run(box, m, before)
-            iris = self._iris(s * EYE_CENTER_X + gx * 0.03, 0.003 + gy * 0.012, IRIS_R * (1.0 + 0.04 * surprise))
-            _run(box, m, _steps(iris))
+            iris_key = (s, gx, gy, key[1])
+            iris = self._iris_ops.get(iris_key)
+            if iris is None:
+                iris = self._iris_ops[iris_key] = _steps(self._iris(s * EYE_CENTER_X + gx * 0.03, 0.003 + gy * 0.012,
+                                                                    IRIS_R * (1.0 + 0.04 * surprise)))
+                if len(self._iris_ops) > _CACHE_SIZE:
+                    self._iris_ops.popitem(last=False)
+            else:
+                self._iris_ops.move_to_end(iris_key)
+            _run(box, m, iris)
             _run(box, m, after)
         return box.finish(target)
 
