@@ -27,7 +27,9 @@ EYES_BOX = (-0.285, -0.175, 0.285, 0.07)
 MOUTH_BOX = (-0.2, 0.17, 0.2, 0.47)
 _MARGIN = 0.016        # head units of slack so a tilted box still holds its contents
 _KEY = (255, 0, 254)   # colour key that never occurs in skin: marks "keep what was there"
-_KEPT_BYTES = 4 * 1024 * 1024    # finished boxes kept per box (eyes, mouth) for one head size (hits stop rising by 3 MB)
+_KEPT_BYTES = 4 * 1024 * 1024    # finished eye boxes kept for one head size (hits stop rising by 3 MB)
+# Mouth poses times head tilts are many more: a 1080p speech of two minutes still gains hits up to 32 MB.
+_KEPT_MOUTH_BYTES = 16 * 1024 * 1024
 
 GAZE_STEPS = 100      # gaze to a hundredth of its range: an iris moves well under a pixel per step
 EYE_CENTER_X = 0.144
@@ -57,6 +59,14 @@ Extent = tuple[float, float, float, float]   # (x0, y0, x1, y1) in head units: w
 _EXTENT_MARGIN_PX = 2   # screen pixels around a pose's extent (a polygon's edge pixels, a KEEP step's slack)
 
 
+def _unaligned(size: tuple[int, int], like: pygame.Surface) -> pygame.Surface:
+    """A surface of `size` and `like`'s format whose rows do not start 16 bytes apart: SDL copies
+    between such rows with plain moves, not with streaming stores that are many times slower when
+    a row is not a multiple of 64 bytes."""
+    w, h = size
+    return pygame.Surface((w + (1 if w % 4 == 0 else 0), h), 0, like).subsurface((0, 0, w, h))
+
+
 class _Box:
     """One supersampled drawing box for a head-unit rectangle, reused every frame.
 
@@ -65,7 +75,8 @@ class _Box:
     unchanged anyway, since shrinking an untouched enlargement restores the screen exactly.
     """
 
-    def __init__(self, box: tuple[float, float, float, float], unit_px: float, ss: int) -> None:
+    def __init__(self, box: tuple[float, float, float, float], unit_px: float, ss: int,
+                 kept_bytes: int = _KEPT_BYTES) -> None:
         x0, y0, x1, y1 = box
         self.box = (x0 - _MARGIN, y0 - _MARGIN, x1 + _MARGIN, y1 + _MARGIN)
         self.unit_px = unit_px
@@ -79,6 +90,7 @@ class _Box:
         self.area = pygame.Rect(0, 0, 0, 0)       # the part of `rect` this pose draws on
         self._kept: OrderedDict[tuple, pygame.Surface] = OrderedDict()
         self._kept_bytes = 0
+        self._kept_limit = kept_bytes
         self._key: tuple | None = None
 
     def reuse(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
@@ -143,8 +155,8 @@ class _Box:
             src = opaque
         if (self._big is None or self._big.get_size() != big_size
                 or self._big.get_bitsize() != src.get_bitsize() or self._big.get_masks() != src.get_masks()):
-            self._big = pygame.Surface(big_size, 0, src)
-            self._pristine = pygame.Surface(big_size, 0, src)
+            self._big = _unaligned(big_size, src)
+            self._pristine = _unaligned(big_size, src)
         # Only `area` is loaded: the drawing never leaves it, and only it is shrunk back.
         big_area = pygame.Rect((area.x - rect.x) * ss, (area.y - rect.y) * ss, area.w * ss, area.h * ss)
         pygame.transform.scale(src, big_area.size, self._big.subsurface(big_area))   # nearest: shrinks back exactly
@@ -174,12 +186,13 @@ class _Box:
         ss = self.ss
         area, rect = self.area, self.rect
         big_area = pygame.Rect((area.x - rect.x) * ss, (area.y - rect.y) * ss, area.w * ss, area.h * ss)
-        done = pygame.transform.smoothscale(self.surface.subsurface(big_area), area.size)
+        done = pygame.transform.smoothscale(self.surface.subsurface(big_area), area.size,
+                                            _unaligned(area.size, self.surface))
         drawn = target.blit(done, area.topleft)
         if self._key is not None:
             self._kept[self._key] = done
             self._kept_bytes += done.get_width() * done.get_height() * 4
-            while self._kept_bytes > _KEPT_BYTES and len(self._kept) > 1:
+            while self._kept_bytes > self._kept_limit and len(self._kept) > 1:
                 _, old = self._kept.popitem(last=False)
                 self._kept_bytes -= old.get_width() * old.get_height() * 4
             self._key = None
@@ -220,13 +233,13 @@ class _Steps:
     An array holds a pose's points in a fifth of the memory tuples of floats take (caches hold hundreds)."""
 
     paint: tuple[tuple[int, tuple[int, int, int] | None, float], ...]   # per step: kind, colour, alpha
-    points: np.ndarray                        # (n, 2) head units: each step's points, then its bounds
-    spans: tuple[tuple[int, int, int], ...]   # per step: rows of its points, of its bounds, end
+    points: np.ndarray                        # (2, n) head units, xs then ys: each step's points, then its bounds
+    spans: tuple[tuple[int, int, int], ...]   # per step: columns of its points, of its bounds, end
 
     @property
     def extent(self) -> Extent:
         """Where the steps can draw, in head units: the bounds of all their points."""
-        lo, hi = self.points.min(axis=0), self.points.max(axis=0)
+        lo, hi = self.points.min(axis=1), self.points.max(axis=1)
         return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
 
 
@@ -240,12 +253,12 @@ def _steps(ops: Sequence[Op]) -> _Steps:
         flat.extend(op[4] or ())
         spans.append((start, mid, len(flat)))
     return _Steps(tuple((kind, color, alpha) for kind, color, alpha, _, _ in ops),
-                  np.array(flat, dtype=np.float64).reshape(-1, 2), tuple(spans))
+                  np.ascontiguousarray(np.array(flat, dtype=np.float64).reshape(-1, 2).T), tuple(spans))
 
 
 def _run(box: _Box, m: Mapping, steps: _Steps) -> None:
     surf = box.surface
-    px_all = m.pts_array(steps.points)
+    px_all = m.pts_xy(steps.points)
     for (kind, color, alpha), (a, b, end) in zip(steps.paint, steps.spans):
         px = px_all[a:b]
         if kind == FILL:
@@ -272,7 +285,7 @@ class Features:
         self.unit_px = unit_px
         ss = supersampling(unit_px)
         self.eyes = _Box(EYES_BOX, unit_px, ss)
-        self.mouth = _Box(MOUTH_BOX, unit_px, ss)
+        self.mouth = _Box(MOUTH_BOX, unit_px, ss, _KEPT_MOUTH_BYTES)
         skin = look.skin
         self.sclera = mix((244, 240, 234), skin, 0.12)
         self.lash = mix(shade(look.hair, 0.6), (20, 16, 16), 0.5)
@@ -283,6 +296,7 @@ class Features:
         self.tongue = mix((150, 66, 72), look.lip, 0.2)
         self._eye_ops: OrderedDict[tuple, tuple[tuple[_Steps, _Steps], ...]] = OrderedDict()
         self._mouth_ops: OrderedDict[tuple, tuple[_Steps, Extent]] = OrderedDict()
+        self._iris_ops: OrderedDict[tuple, _Steps] = OrderedDict()    # by eye, gaze and surprise
 
     # Eyes and brows -----------------------------------------------------------------------
 
@@ -312,8 +326,16 @@ class Features:
         surprise = key[1] / 20
         for s, (before, after) in zip((-1, 1), eyes):
             _run(box, m, before)
-            iris = self._iris(s * EYE_CENTER_X + gx * 0.03, 0.003 + gy * 0.012, IRIS_R * (1.0 + 0.04 * surprise))
-            _run(box, m, _steps(iris))
+            iris_key = (s, gx, gy, key[1])
+            iris = self._iris_ops.get(iris_key)
+            if iris is None:
+                iris = self._iris_ops[iris_key] = _steps(self._iris(s * EYE_CENTER_X + gx * 0.03, 0.003 + gy * 0.012,
+                                                                    IRIS_R * (1.0 + 0.04 * surprise)))
+                if len(self._iris_ops) > _CACHE_SIZE:
+                    self._iris_ops.popitem(last=False)
+            else:
+                self._iris_ops.move_to_end(iris_key)
+            _run(box, m, iris)
             _run(box, m, after)
         return box.finish(target)
 
