@@ -69,9 +69,16 @@ class HeadCompositor:
             self._out_from = tuple(self._pasted)
         # The head moves a few pixels; the mask fades the move out over the hair's edge and the neck.
         # (A warp plus a blend costs less than a remap with per-pixel maps at this size.)
+        # On one thread: split over two, a warp this small spends more CPU waking and waiting for the
+        # other thread than it saves, and a recording's encoder wants that core (same pixels either way).
         part, moved = self._part, self.moved
-        cv2.warpAffine(part, matrix, (part.shape[1], part.shape[0]), dst=moved, flags=cv2.INTER_LINEAR,
-                       borderMode=cv2.BORDER_REPLICATE)
+        threads = cv2.getNumThreads()
+        cv2.setNumThreads(1)
+        try:
+            cv2.warpAffine(part, matrix, (part.shape[1], part.shape[0]), dst=moved, flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE)
+        finally:
+            cv2.setNumThreads(threads)
         for dst, src in self._copy_views:       # copy where the mask is 1, blend only where it fades
             np.copyto(dst, src)
         for src1, src2, w, inv, dst in self._blend_views:
