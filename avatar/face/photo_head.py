@@ -36,6 +36,16 @@ class HeadCompositor:
         self.out = np.ascontiguousarray(self.pose[moving])
         self._out_from: tuple = tuple(self._pasted)
         self.moved = np.empty_like(self.pose[motion])
+        # Every frame works on the same buffers: their views are cut once.
+        pose, out, moved = self.pose, self.out, self.moved
+        self._part = pose[motion]
+        mr, mc = motion
+        target = out[mr.start - rows.start:mr.stop - rows.start, mc.start - cols.start:mc.stop - cols.start]
+        self._still_views = [(out[r0:r1, c0:c1], pose[rows.start + r0:rows.start + r1, cols.start + c0:cols.start + c1])
+                             for r0, r1, c0, c1 in self._still]
+        self._copy_views = [(target[t], moved[t]) for t in self.tiles if len(t) == 2]
+        self._blend_views = [(moved[t_rows, t_cols], self._part[t_rows, t_cols], w, inv, target[t_rows, t_cols])
+                             for t_rows, t_cols, w, inv in (t for t in self.tiles if len(t) == 4)]
 
     def paste(self, patches: list[np.ndarray]) -> np.ndarray:
         """`pose` with `patches` (one per box, in the boxes' order) pasted in."""
@@ -53,26 +63,27 @@ class HeadCompositor:
         """`out`: the head moved by the 2x3 `matrix` (about the motion area's origin) over the still photo."""
         import cv2
 
-        pose, moved, out = self.pose, self.moved, self.out
-        rows, cols = self.moving
         if any(a is not b for a, b in zip(self._out_from, self._pasted)):
-            for r0, r1, c0, c1 in self._still:
-                out[r0:r1, c0:c1] = pose[rows.start + r0:rows.start + r1, cols.start + c0:cols.start + c1]
+            for dst, src in self._still_views:
+                np.copyto(dst, src)
             self._out_from = tuple(self._pasted)
         # The head moves a few pixels; the mask fades the move out over the hair's edge and the neck.
         # (A warp plus a blend costs less than a remap with per-pixel maps at this size.)
-        part = pose[self.motion]
-        cv2.warpAffine(part, matrix, (part.shape[1], part.shape[0]), dst=moved, flags=cv2.INTER_LINEAR,
-                       borderMode=cv2.BORDER_REPLICATE)
-        mr, mc = self.motion
-        target = out[mr.start - rows.start:mr.stop - rows.start, mc.start - cols.start:mc.stop - cols.start]
-        for tile in self.tiles:          # blend only where the mask fades; copy where it is 1
-            if len(tile) == 2:
-                target[tile] = moved[tile]
-            else:
-                t_rows, t_cols, w, inv = tile
-                target[t_rows, t_cols] = cv2.blendLinear(moved[t_rows, t_cols], part[t_rows, t_cols], w, inv)
-        return out
+        # On one thread: split over two, a warp this small spends more CPU waking and waiting for the
+        # other thread than it saves, and a recording's encoder wants that core (same pixels either way).
+        part, moved = self._part, self.moved
+        threads = cv2.getNumThreads()
+        cv2.setNumThreads(1)
+        try:
+            cv2.warpAffine(part, matrix, (part.shape[1], part.shape[0]), dst=moved, flags=cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_REPLICATE)
+        finally:
+            cv2.setNumThreads(threads)
+        for dst, src in self._copy_views:       # copy where the mask is 1, blend only where it fades
+            np.copyto(dst, src)
+        for src1, src2, w, inv, dst in self._blend_views:
+            cv2.blendLinear(src1, src2, w, inv, dst=dst)
+        return self.out
 
 
 def _tiles(mask: np.ndarray, step: int = TILE_PX, band: int = BAND_PX) -> tuple[list, list]:
