@@ -22,7 +22,11 @@ from typing import Sequence
 WINDOW_FRAMES = 60      # frames drawn once and replayed forwards and backwards (no jump at the seam)
 
 
-def encoder_only_x(script: str, size: tuple[int, int], seconds: float, fps: float = 30.0) -> float:
+def encoder_only_x(script: str, size: tuple[int, int], seconds: float, fps: float = 30.0,
+                   pixels: str = "yuv") -> float:
+    """x real time of the recorder's ffmpeg command fed `seconds` of frames from memory: as yuv420p
+    (`pixels="yuv"`, the recorder's path) or as 32-bit RGB that ffmpeg converts (`"rgb"`, the path
+    before the recorder made yuv420p itself; kept as a reference)."""
     import pygame
 
     from avatar import ffmpeg
@@ -39,6 +43,9 @@ def encoder_only_x(script: str, size: tuple[int, int], seconds: float, fps: floa
     frames = []
     for i in range(WINDOW_FRAMES):
         scene.draw(surface, loaded.show.state_at(start_s + i / fps))
+        if pixels == "rgb":
+            frames.append(bytes(surface.get_buffer()))
+            continue
         frame = I420Frame(size)
         frame.update(surface_pixels(surface))     # the recorder's pixel path: ffmpeg gets yuv420p
         frames.append(frame.data.tobytes())
@@ -50,7 +57,8 @@ def encoder_only_x(script: str, size: tuple[int, int], seconds: float, fps: floa
         # a fraction of that and make a limit no recorder could reach).
         loaded.timeline.write_wav(wav, duration_s=seconds)
         encoder = ffmpeg.VideoEncoder(Path(tmp) / "limit.mp4", size=size, fps=fps, frames=total, audio=wav,
-                                      preset=preset, pix_fmt_in="yuv420p", queue_frames=2)
+                                      preset=preset, queue_frames=2,
+                                      pix_fmt_in="yuv420p" if pixels == "yuv" else ffmpeg.native_pix_fmt())
         t0 = time.perf_counter()
         with encoder:
             for i in range(total):
@@ -66,10 +74,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("script")
     p.add_argument("--size", default="1280x720")
     p.add_argument("--seconds", type=float, default=60.0)
+    p.add_argument("--pixels", choices=("yuv", "rgb"), default="yuv",
+                   help="yuv: yuv420p frames, as the recorder sends them; rgb: 32-bit frames ffmpeg converts")
     args = p.parse_args(argv)
     from avatar.recorder import parse_size
 
-    print(f"encoder_x={encoder_only_x(args.script, parse_size(args.size), args.seconds):.4f}")
+    print(f"encoder_x={encoder_only_x(args.script, parse_size(args.size), args.seconds, pixels=args.pixels):.4f}")
     return 0
 
 

@@ -34,10 +34,11 @@ def parse_wrote(done: Finished) -> tuple[float, float]:
     return float(m.group(1)), float(m.group(3))
 
 
-def encoder_limit_x(ctx: BenchContext, script, size: str, env: dict[str, str], folder) -> float:
+def encoder_limit_x(ctx: BenchContext, script, size: str, env: dict[str, str], folder, pixels: str = "yuv"
+                    ) -> float:
     """The encoder-only speed (x real time) for `script`'s frames at `size`, in a process of its own."""
-    lim = run_avatar([str(script), "--size", size, "--seconds", "10" if ctx.quick else "60"], env,
-                     cwd=folder, module="avatar.bench.encoder_limit")
+    lim = run_avatar([str(script), "--size", size, "--seconds", "10" if ctx.quick else "60", "--pixels", pixels],
+                     env, cwd=folder, module="avatar.bench.encoder_limit")
     m = _LIMIT.search(lim.stdout)
     if not m:
         raise BenchError(f"the encoder-only run printed no speed: {lim.stderr.strip()[-300:]!r}")
@@ -104,4 +105,13 @@ def measure(ctx: BenchContext) -> list[Figure]:
             Budget(LIMIT_RATIO, higher_is_better=True),
             notes="each run's record speed divided by the encoder-only speed measured just before it",
             comparable=not ctx.quick))
+        ctx.log(f"record: {name} encoder-only with 32-bit frames ffmpeg converts (the earlier pixel path)")
+        rgb = encoder_limit_x(ctx, script, size, env, folder, pixels="rgb")
+        figures.append(Figure(
+            f"encoder_limit_rgb_{name}_x", f"H.264 encoder alone, {name}30, fed 32-bit frames it converts "
+            "(the earlier limit)", "x", (rgb,), None,
+            notes="as above but the frames go to ffmpeg as 32-bit RGB and its scale filter makes yuv420p, "
+                  f"as the recorder did before it converted changed areas itself; record / this: "
+                  f"{float(np.median(totals)) / rgb:.2f}",
+            comparable=not ctx.quick, extra={"size": size, "record_ratio": float(np.median(totals)) / rgb}))
     return figures
