@@ -27,9 +27,7 @@ EYES_BOX = (-0.285, -0.175, 0.285, 0.07)
 MOUTH_BOX = (-0.2, 0.17, 0.2, 0.47)
 _MARGIN = 0.016        # head units of slack so a tilted box still holds its contents
 _KEY = (255, 0, 254)   # colour key that never occurs in skin: marks "keep what was there"
-_KEPT_BYTES = 4 * 1024 * 1024    # finished eye boxes kept for one head size (hits stop rising by 3 MB)
-# Mouth poses times head tilts are many more: a 1080p speech of two minutes still gains hits up to 32 MB.
-_KEPT_MOUTH_BYTES = 16 * 1024 * 1024
+_KEPT_BYTES = 4 * 1024 * 1024    # finished boxes kept per box (eyes, mouth) for one head size (hits stop rising by 3 MB)
 
 GAZE_STEPS = 100      # gaze to a hundredth of its range: an iris moves well under a pixel per step
 EYE_CENTER_X = 0.144
@@ -75,8 +73,7 @@ class _Box:
     unchanged anyway, since shrinking an untouched enlargement restores the screen exactly.
     """
 
-    def __init__(self, box: tuple[float, float, float, float], unit_px: float, ss: int,
-                 kept_bytes: int = _KEPT_BYTES) -> None:
+    def __init__(self, box: tuple[float, float, float, float], unit_px: float, ss: int) -> None:
         x0, y0, x1, y1 = box
         self.box = (x0 - _MARGIN, y0 - _MARGIN, x1 + _MARGIN, y1 + _MARGIN)
         self.unit_px = unit_px
@@ -90,7 +87,6 @@ class _Box:
         self.area = pygame.Rect(0, 0, 0, 0)       # the part of `rect` this pose draws on
         self._kept: OrderedDict[tuple, pygame.Surface] = OrderedDict()
         self._kept_bytes = 0
-        self._kept_limit = kept_bytes
         self._key: tuple | None = None
 
     def reuse(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
@@ -192,7 +188,7 @@ class _Box:
         if self._key is not None:
             self._kept[self._key] = done
             self._kept_bytes += done.get_width() * done.get_height() * 4
-            while self._kept_bytes > self._kept_limit and len(self._kept) > 1:
+            while self._kept_bytes > _KEPT_BYTES and len(self._kept) > 1:
                 _, old = self._kept.popitem(last=False)
                 self._kept_bytes -= old.get_width() * old.get_height() * 4
             self._key = None
@@ -285,7 +281,7 @@ class Features:
         self.unit_px = unit_px
         ss = supersampling(unit_px)
         self.eyes = _Box(EYES_BOX, unit_px, ss)
-        self.mouth = _Box(MOUTH_BOX, unit_px, ss, _KEPT_MOUTH_BYTES)
+        self.mouth = _Box(MOUTH_BOX, unit_px, ss)
         skin = look.skin
         self.sclera = mix((244, 240, 234), skin, 0.12)
         self.lash = mix(shade(look.hair, 0.6), (20, 16, 16), 0.5)
