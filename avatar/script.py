@@ -10,7 +10,7 @@
     Paragraphs of sentences. [pause 1.5s] [pause 300ms] [slide images/chart.png] [slide off]
     [expression smile|neutral|serious|surprised]   **emphasis** lifts the brows.
 
-Headings (`# ...`) and HTML comments are not spoken; Markdown links read as their text.
+Headings (`# ...`), rules (`---`) and HTML comments are not spoken; Markdown links read as their text.
 """
 
 from __future__ import annotations
@@ -173,6 +173,10 @@ def parse_script(text: str, *, path: str | None = None, base_dir: str = ".") -> 
 
 def _front_matter(lines: list[str], path: str | None) -> tuple[ScriptMeta, int]:
     first = next((i for i, ln in enumerate(lines) if ln.strip()), None)
+    if first is not None and lines[first].strip() == "---" and _looks_like_yaml(lines, first):
+        raise ScriptError("front matter must be TOML between '+++' lines (this looks like YAML between '---' "
+                          "lines); write it as: +++, then title = \"My talk\" and the other keys, then +++",
+                          path=path, line=first + 1)
     if first is None or lines[first].strip() != "+++":
         return ScriptMeta(), 0
     end = next((i for i in range(first + 1, len(lines)) if lines[i].strip() == "+++"), None)
@@ -208,6 +212,17 @@ def _front_matter(lines: list[str], path: str | None) -> tuple[ScriptMeta, int]:
             raise ScriptError(f"rate {problem}", path=path, line=line)
         values["rate_wpm" if key == "rate" else key] = value
     return ScriptMeta(**values), end + 1  # type: ignore[arg-type]
+
+
+_YAML_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:(\s|$)")
+_THEMATIC_BREAK = re.compile(r"^ {0,3}([-*_])(\s*\1){2,}\s*$")
+
+
+def _looks_like_yaml(lines: list[str], first: int) -> bool:
+    """A '---' line, then `key: value` lines, then another '---': front matter in YAML's style."""
+    end = next((i for i in range(first + 1, len(lines)) if lines[i].strip() == "---"), None)
+    inside = [ln for ln in lines[first + 1:end] if ln.strip()] if end is not None else []
+    return bool(inside) and _YAML_KEY.match(inside[0].strip()) is not None
 
 
 _DIRECTIVE = re.compile(r"\[([^\[\]\n]*)\](?!\()")
@@ -318,7 +333,7 @@ class _Body:
             if stripped.startswith("<!--"):
                 in_comment = "-->" not in stripped[4:]
                 continue
-            if not stripped:
+            if not stripped or _THEMATIC_BREAK.match(raw):   # a rule (---, ***) ends a paragraph too
                 self.flush_sentence_tail()
                 self.paragraph += 1
                 continue

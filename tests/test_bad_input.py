@@ -62,6 +62,7 @@ ROWS = [
     row("slide-not-an-image", *PLAY, "{d}/slide_text.md", needle="is not an image"),
     row("bad-front-matter", *PLAY, "{d}/front.md", needle="bad front matter"),
     row("unknown-front-matter-key", *PLAY, "{d}/front_key.md", needle="unknown front matter key"),
+    row("yaml-front-matter", *PLAY, "{d}/front_yaml.md", needle="front matter must be TOML between '+++' lines"),
     row("unknown-voice", "play", "--mute", "--max-seconds", "0.1", "{d}/voice.md", needle="unknown voice", proc=True),
     row("rate-out-of-range", *PLAY, "{d}/ok.md", "--rate", "9000", needle="out of range"),
     row("script-rate-out-of-range", *PLAY, "{d}/rate.md", needle="out of range"),
@@ -144,6 +145,7 @@ def _make_inputs(d: Path) -> None:
     (d / "slide_text.md").write_text("Hello. [slide notes.png] Bye.\n", "utf-8")
     (d / "front.md").write_text('+++\ntitle = "Unclosed\n+++\nHello.\n', "utf-8")
     (d / "front_key.md").write_text('+++\ncolour = "red"\n+++\nHello.\n', "utf-8")
+    (d / "front_yaml.md").write_text('---\ntitle: Colour check\nspeaker: Li Wei\n---\nHello.\n', "utf-8")
     (d / "voice.md").write_text('+++\nvoice = "klingon-xx"\n+++\nHello.\n', "utf-8")
     (d / "rate.md").write_text("+++\nrate = 5000\n+++\nHello.\n", "utf-8")
     (d / "existing.mp4").write_bytes(b"an older video")

@@ -90,6 +90,7 @@ def test_slides_resolve_relative_to_the_script(tmp_path: Path) -> None:
     ("+++\ncolour = \"red\"\n+++\nHello.", 2, "unknown front matter key"),
     ("+++\nrate = 5000\n+++\nHello.", 2, "out of range"),
     ("+++\ntitle = \"x\"\nHello.", 1, "never closed"),
+    ("\n---\ntitle: My talk\nspeaker: Li Wei\n---\nHello.", 2, "must be TOML between '+++' lines"),
     ("Hello [world.\n", 1, "unmatched"),
 ])
 def test_errors_name_the_line(text: str, line: int, needle: str) -> None:
@@ -136,3 +137,14 @@ def test_sample_speech_parses_and_has_the_facts() -> None:
                  "regulations", "conference"):
         assert fact in text, fact
     assert s.meta.speaker and s.meta.title
+
+
+def test_rules_are_not_spoken_and_end_a_paragraph() -> None:
+    """A Markdown rule (---, ***, - - -) opening the script or between paragraphs says nothing."""
+    from avatar.script import Sentence
+
+    script = parse_script("---\nGood morning.\n\n***\nThank you.\n- - -\nWelcome to Geneva.\n")
+    sentences = [s for s in script.segments if isinstance(s, Sentence)]
+    assert [s.text for s in sentences] == ["Good morning.", "Thank you.", "Welcome to Geneva."]
+    assert len({s.paragraph for s in sentences}) == 3
+    assert script.meta.title == ""
