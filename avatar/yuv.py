@@ -59,7 +59,7 @@ class I420Frame:
         frame; None converts the whole picture. Areas are widened to even edges and clipped."""
         if pixels.shape[:2] != (self.size[1], self.size[0]):
             raise ValueError(f"picture is {pixels.shape[1]}x{pixels.shape[0]}, frame is {self.size}")
-        for x0, y0, x1, y1 in _blocks(areas, self.size):
+        for x0, y0, x1, y1 in boxes_to_convert(areas, self.size):
             self._convert(pixels[y0:y1, x0:x1], x0, y0)
 
     def _convert(self, part: np.ndarray, x0: int, y0: int) -> None:
@@ -90,8 +90,8 @@ class I420Frame:
             plane[cy:cy + h // 2, cx:cx + w // 2] = c
 
 
-def _blocks(areas: Iterable[Rect] | None, size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
-    """`areas` as (x0, y0, x1, y1) boxes with even edges inside the frame, overlapping ones merged
+def boxes_to_convert(areas: Iterable[Rect] | None, size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
+    """What `I420Frame.update` converts for `areas` (None: the whole frame): `areas` as (x0, y0, x1, y1) boxes with even edges inside the frame, overlapping ones merged
     where one box costs less than two."""
     w, h = size
     if areas is None:

@@ -20,7 +20,9 @@ FIGURES = {
     "record_720p_x_realtime", "record_1080p_x_realtime", "record_peak_memory_mb", "record_peak_memory_all_mb",
     "draw_sprites_1080p_median_ms", "draw_sprites_1080p_p99_ms",
     "encoder_limit_720p_x", "encoder_limit_1080p_x", "encoder_limit_rgb_720p_x", "encoder_limit_rgb_1080p_x",
-    "record_720p_vs_limit", "record_1080p_vs_limit",
+    "record_720p_vs_limit", "record_1080p_vs_limit", "record_720p_frame_draw_ms", "record_720p_frame_convert_ms",
+    "record_1080p_frame_draw_ms", "record_1080p_frame_convert_ms", "photo_record_1080p_frame_draw_ms",
+    "photo_record_1080p_frame_convert_ms",
     "neural_rtf", "neural_peak_mb", "neural_first_word_s", "neural_kiosk_first_audio_s",
     "photo_draw_1080p_median_ms", "photo_draw_1080p_p99_ms", "photo_rig_build_12mp_s",
     "photo_record_720p_x_realtime", "photo_record_720p_vs_drawn", "photo_record_1080p_x_realtime",
@@ -29,6 +31,9 @@ FIGURES = {
 # shown beside their budgeted siblings; the photo rig is built once per photo, so it has no budget
 UNBUDGETED = {"record_peak_memory_all_mb", "encoder_limit_720p_x", "encoder_limit_1080p_x",
               "encoder_limit_rgb_720p_x", "encoder_limit_rgb_1080p_x", "neural_peak_mb",
+              "record_720p_frame_draw_ms", "record_720p_frame_convert_ms", "record_1080p_frame_draw_ms",
+              "record_1080p_frame_convert_ms", "photo_record_1080p_frame_draw_ms",
+              "photo_record_1080p_frame_convert_ms",
               "photo_rig_build_12mp_s", "photo_record_720p_x_realtime", "photo_record_1080p_x_realtime"}
 FIGURES |= {"draw_1080p_zh_median_ms", "zh_segmenter_start_s"}  # avatar.bench.cjk
 FIGURES |= {"record_zh_720p_x_realtime", "record_zh_720p_vs_en"}  # avatar.bench.record_zh

@@ -5,7 +5,7 @@ the encoder-only limit and at 720p next to the drawn presenter in the same run, 
 from __future__ import annotations
 
 from avatar.bench.context import BenchContext
-from avatar.bench.record import LIMIT_RATIO
+from avatar.bench.record import LIMIT_RATIO, cost_figures
 from avatar.bench.result import Budget, Figure
 
 SIZES = {"720p": "1280x720", "1080p": "1920x1080"}
@@ -30,6 +30,7 @@ def measure(ctx: BenchContext) -> list[Figure]:
     builds = tuple(bench_rig_build(big) for _ in range(1 if ctx.quick else 3))
     extra = {"size": list(size), "frames_per_run": frames, "build_ms": [r["build_ms"] for r in results]}
     photo_x, limit_x, drawn_x, video_s = _record(ctx, photo)
+    costs = _frame_costs(ctx, photo)
     label = "photo presenter frame, 1080p scene with captions"
     figures = [Figure("photo_draw_1080p_median_ms", f"{label}: median", "ms", tuple(r["median_ms"] for r in results),
                       Budget(8.0), notes="Grace Hopper's portrait talking; every pose drawn once before timing",
@@ -48,6 +49,7 @@ def measure(ctx: BenchContext) -> list[Figure]:
                    notes="each run's record speed divided by the encoder-only speed measured just before it "
                          "(the same limit as for the drawn presenter: the speech's frames, voice and settings)",
                    comparable=not ctx.quick)]
+    figures += cost_figures("photo_record_1080p", "`avatar record --face` 1080p30", costs, not ctx.quick)
     figures += [
             Figure("photo_record_720p_vs_drawn", "`avatar record --face` 720p30 as a share of the drawn presenter",
                    "x", tuple(p / d for p, d in zip(photo_x["720p"], drawn_x)), Budget(0.8, higher_is_better=True),
@@ -57,6 +59,20 @@ def measure(ctx: BenchContext) -> list[Figure]:
                    notes="read, downscale, two landmark passes, portrait crop (then cached by content)",
                    comparable=not ctx.quick)]
     return figures
+
+
+def _frame_costs(ctx: BenchContext, photo) -> dict[str, float]:
+    """The photo presenter's drawing and conversion per recorded 1080p frame."""
+    from avatar.bench.context import SAMPLE_SPEECH
+    from avatar.bench.proc import avatar_env
+    from avatar.bench.record import frame_costs
+    from avatar.bench.workload import write_tiny
+
+    folder = ctx.scratch("photo-record")
+    env = avatar_env(ctx, ctx.scratch("photo-record-cache"))
+    script = write_tiny(folder) if ctx.quick else SAMPLE_SPEECH
+    ctx.log("photo presenter: the recorder's own work per 1080p frame, without encoding")
+    return frame_costs(ctx, script, "320x180" if ctx.quick else "1920x1080", env, folder, face=str(photo))
 
 
 def _record(ctx: BenchContext, photo) -> tuple[dict[str, list[float]], dict[str, list[float]], tuple[float, ...], float]:

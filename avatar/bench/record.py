@@ -23,6 +23,7 @@ from avatar.bench.workload import write_tiny
 SIZES = (("720p", "1280x720", 4.0), ("1080p", "1920x1080", 2.0))
 LIMIT_RATIO = 0.8          # record's speed as a fraction of the encoder-only limit, at least
 _LIMIT = re.compile(r"encoder_x=([\d.]+)")
+_COSTS = re.compile(r"(\w+)=([\d.]+)")
 _WROTE = re.compile(r"wrote .*\(([\d.]+) s, (\d+) frames, ([\d.]+)x real time\)")
 
 
@@ -43,6 +44,30 @@ def encoder_limit_x(ctx: BenchContext, script, size: str, env: dict[str, str], f
     if not m:
         raise BenchError(f"the encoder-only run printed no speed: {lim.stderr.strip()[-300:]!r}")
     return float(m.group(1))
+
+
+def frame_costs(ctx: BenchContext, script, size: str, env: dict[str, str], folder, face: str | None = None
+                ) -> dict[str, float]:
+    """The recorder's own mean ms per frame (draw_ms, convert_ms) and median converted pixels, measured
+    without encoding (`avatar.bench.record_frames`) in a process of its own."""
+    args = [str(script), "--size", size, "--frames", "60" if ctx.quick else "1800"]
+    done = run_avatar(args + (["--face", face] if face else []), env, cwd=folder,
+                      module="avatar.bench.record_frames")
+    got = {k: float(v) for k, v in _COSTS.findall(done.stdout)}
+    if "draw_ms" not in got or "convert_ms" not in got:
+        raise BenchError(f"the frame-cost run printed no figures: {done.stderr.strip()[-300:]!r}")
+    return got
+
+
+def cost_figures(key: str, label: str, costs: dict[str, float], comparable: bool) -> list[Figure]:
+    """Two rows: the recorder's drawing and its yuv420p conversion per frame."""
+    return [Figure(f"{key}_frame_draw_ms", f"{label}: the recorder's drawing per frame (mean)", "ms",
+                   (costs["draw_ms"],), None, comparable=comparable,
+                   notes=f"repainting what moved into one of two frame buffers, first {costs['frames']:.0f} "
+                         "frames of the speech, no encoding"),
+            Figure(f"{key}_frame_convert_ms", f"{label}: its yuv420p conversion per frame (mean)", "ms",
+                   (costs["convert_ms"],), None, comparable=comparable,
+                   notes=f"only the areas the repaint reports (median {costs['converted_px']:.0f} pixels a frame)")]
 
 
 def measure(ctx: BenchContext) -> list[Figure]:
@@ -105,6 +130,9 @@ def measure(ctx: BenchContext) -> list[Figure]:
             Budget(LIMIT_RATIO, higher_is_better=True),
             notes="each run's record speed divided by the encoder-only speed measured just before it",
             comparable=not ctx.quick))
+        ctx.log(f"record: {name} the recorder's own work per frame, without encoding")
+        figures += cost_figures(f"record_{name}", f"`avatar record` {name}30",
+                                frame_costs(ctx, script, size, env, folder), not ctx.quick)
         ctx.log(f"record: {name} encoder-only with 32-bit frames ffmpeg converts (the earlier pixel path)")
         rgb = encoder_limit_x(ctx, script, size, env, folder, pixels="rgb")
         figures.append(Figure(
