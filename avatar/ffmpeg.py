@@ -53,10 +53,11 @@ def native_pix_fmt() -> str:
 
 def frame_bytes(pix_fmt: str, size: tuple[int, int]) -> int:
     """Bytes of one raw frame of `size` in `pix_fmt` (yuv420p, or a 32-bit RGB layout)."""
-    w, h = size
     if pix_fmt == "yuv420p":
-        return w * h + 2 * ((w + 1) // 2) * ((h + 1) // 2)
-    return w * h * 4
+        from avatar.yuv import i420_bytes
+
+        return i420_bytes(size)
+    return size[0] * size[1] * 4
 
 
 def fps_arg(fps: float) -> str:
@@ -114,6 +115,7 @@ class VideoEncoder:
         self.tune = tune
         self.threads = threads
         self.pix_fmt_in = pix_fmt_in or native_pix_fmt()
+        self._frame_bytes = frame_bytes(self.pix_fmt_in, size)
         self.audio_rate_hz = audio_rate_hz
         self.audio_bitrate = audio_bitrate
         self._todo: queue.Queue[Any] = queue.Queue(maxsize=max(1, queue_frames))
@@ -202,10 +204,9 @@ class VideoEncoder:
         """Queue one frame (a buffer of exactly one frame's bytes); blocks while the queue is full."""
         self._raise_if_failed()
         with memoryview(data) as view:
-            want = frame_bytes(self.pix_fmt_in, self.size)
-            if view.nbytes != want:
-                raise ValueError(f"a {self.size[0]}x{self.size[1]} {self.pix_fmt_in} frame is {want} bytes, "
-                                 f"got {view.nbytes}")
+            if view.nbytes != self._frame_bytes:
+                raise ValueError(f"a {self.size[0]}x{self.size[1]} {self.pix_fmt_in} frame is "
+                                 f"{self._frame_bytes} bytes, got {view.nbytes}")
         self._todo.put((data, tag))
 
     def reclaim(self) -> Any:

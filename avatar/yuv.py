@@ -20,8 +20,8 @@ import numpy as np
 _KR, _KB = 0.2126, 0.0722
 _KG = 1.0 - _KR - _KB
 _Y_SCALE, _C_SCALE = 219 / 255, 224 / 255
-# Luma weights in 1/256 (uint16 arithmetic: 255 * 220 + 128 < 65536), summing to 220 so white is 235.
-_Y_R, _Y_G, _Y_B = 47, 157, 16
+# Luma weights in 1/256 (47, 157, 16: uint16 arithmetic, 255 * 220 + 128 < 65536; white is 235).
+_Y_R, _Y_G, _Y_B = (round(k * _Y_SCALE * 256) for k in (_KR, _KG, _KB))
 # Chroma weights in 1/1024 of a 2x2 block's sum (= 1/256 of its mean).
 _CB = tuple(round(c * _C_SCALE * 256) for c in (-0.5 * _KR / (1 - _KB), -0.5 * _KG / (1 - _KB), 0.5))
 _CR = tuple(round(c * _C_SCALE * 256) for c in (0.5, -0.5 * _KG / (1 - _KR), -0.5 * _KB / (1 - _KR)))
@@ -91,8 +91,8 @@ class I420Frame:
 
 
 def boxes_to_convert(areas: Iterable[Rect] | None, size: tuple[int, int]) -> list[tuple[int, int, int, int]]:
-    """What `I420Frame.update` converts for `areas` (None: the whole frame): `areas` as (x0, y0, x1, y1) boxes with even edges inside the frame, overlapping ones merged
-    where one box costs less than two."""
+    """What `I420Frame.update` converts for `areas` (None: the whole frame): (x0, y0, x1, y1) boxes
+    with even edges inside the frame, overlapping ones merged where one box costs less than two."""
     w, h = size
     if areas is None:
         return [(0, 0, w, h)]

@@ -3,11 +3,12 @@
     python -m avatar.bench.encoder_limit SCRIPT --size 1280x720 --seconds 60
 
 Draws a few seconds of the speech's own frames once (same scene, captions burnt in) and converts
-them to yuv420p as the recorder does, then pipes them to the recorder's ffmpeg command (same size, preset, crf,
-pixel format and audio path, the speech's own voice as the audio) back and forth for `--seconds` of
-video, and prints the encoder's speed
-in multiples of real time as `encoder_x=...`. Nothing is drawn while it encodes: what `avatar record`
-reaches as a fraction of this is how much its drawing and piping cost.
+them to yuv420p as the recorder does, then pipes them to the recorder's ffmpeg command (same size,
+preset, crf, pixel format and audio path, the speech's own voice as the audio) back and forth for
+`--seconds` of video, and prints the encoder's speed in multiples of real time as `encoder_x=...`.
+Nothing is drawn while it encodes: what `avatar record` reaches as a fraction of this is how much its
+drawing, converting and piping cost. `--pixels rgb` sends 32-bit frames for ffmpeg to convert instead
+(the recorder's path before it made yuv420p itself), as a reference.
 """
 
 from __future__ import annotations

@@ -61,16 +61,22 @@ def measure(ctx: BenchContext) -> list[Figure]:
     return figures
 
 
-def _frame_costs(ctx: BenchContext, photo) -> dict[str, float]:
-    """The photo presenter's drawing and conversion per recorded 1080p frame."""
+def _recording_setup(ctx: BenchContext):
+    """The photo recordings' folder, environment (their own speech cache) and script."""
     from avatar.bench.context import SAMPLE_SPEECH
     from avatar.bench.proc import avatar_env
-    from avatar.bench.record import frame_costs
     from avatar.bench.workload import write_tiny
 
     folder = ctx.scratch("photo-record")
     env = avatar_env(ctx, ctx.scratch("photo-record-cache"))
-    script = write_tiny(folder) if ctx.quick else SAMPLE_SPEECH
+    return folder, env, write_tiny(folder) if ctx.quick else SAMPLE_SPEECH
+
+
+def _frame_costs(ctx: BenchContext, photo) -> dict[str, float]:
+    """The photo presenter's drawing and conversion per recorded 1080p frame."""
+    from avatar.bench.record import frame_costs
+
+    folder, env, script = _recording_setup(ctx)
     ctx.log("photo presenter: the recorder's own work per 1080p frame, without encoding")
     return frame_costs(ctx, script, "320x180" if ctx.quick else "1920x1080", env, folder, face=str(photo))
 
@@ -78,14 +84,10 @@ def _frame_costs(ctx: BenchContext, photo) -> dict[str, float]:
 def _record(ctx: BenchContext, photo) -> tuple[dict[str, list[float]], dict[str, list[float]], tuple[float, ...], float]:
     """x real time of `avatar record --face` at 720p and 1080p with the encoder-only limit measured just
     before each, and of the drawn presenter at 720p right after the photo, run after run."""
-    from avatar.bench.context import SAMPLE_SPEECH
-    from avatar.bench.proc import avatar_env, run_avatar
+    from avatar.bench.proc import run_avatar
     from avatar.bench.record import encoder_limit_x, parse_wrote
-    from avatar.bench.workload import write_tiny
 
-    folder = ctx.scratch("photo-record")
-    env = avatar_env(ctx, ctx.scratch("photo-record-cache"))
-    script = write_tiny(folder) if ctx.quick else SAMPLE_SPEECH
+    folder, env, script = _recording_setup(ctx)
     out = folder / "out.mp4"
     base = ["record", str(script), "-o", str(out), "--no-sidecars", "--overwrite"]
     ctx.log("photo presenter: record warm-up (speech and rig into a fresh cache)")
