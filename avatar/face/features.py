@@ -57,14 +57,6 @@ Extent = tuple[float, float, float, float]   # (x0, y0, x1, y1) in head units: w
 _EXTENT_MARGIN_PX = 2   # screen pixels around a pose's extent (a polygon's edge pixels, a KEEP step's slack)
 
 
-def _unaligned(size: tuple[int, int], like: pygame.Surface) -> pygame.Surface:
-    """A surface of `size` and `like`'s format whose rows do not start 16 bytes apart: SDL copies
-    between such rows with plain moves, not with streaming stores that are many times slower when
-    a row is not a multiple of 64 bytes."""
-    w, h = size
-    return pygame.Surface((w + (1 if w % 4 == 0 else 0), h), 0, like).subsurface((0, 0, w, h))
-
-
 class _Box:
     """One supersampled drawing box for a head-unit rectangle, reused every frame.
 
@@ -151,8 +143,8 @@ class _Box:
             src = opaque
         if (self._big is None or self._big.get_size() != big_size
                 or self._big.get_bitsize() != src.get_bitsize() or self._big.get_masks() != src.get_masks()):
-            self._big = _unaligned(big_size, src)
-            self._pristine = _unaligned(big_size, src)
+            self._big = pygame.Surface(big_size, 0, src)
+            self._pristine = pygame.Surface(big_size, 0, src)
         # Only `area` is loaded: the drawing never leaves it, and only it is shrunk back.
         big_area = pygame.Rect((area.x - rect.x) * ss, (area.y - rect.y) * ss, area.w * ss, area.h * ss)
         pygame.transform.scale(src, big_area.size, self._big.subsurface(big_area))   # nearest: shrinks back exactly
@@ -182,8 +174,7 @@ class _Box:
         ss = self.ss
         area, rect = self.area, self.rect
         big_area = pygame.Rect((area.x - rect.x) * ss, (area.y - rect.y) * ss, area.w * ss, area.h * ss)
-        done = pygame.transform.smoothscale(self.surface.subsurface(big_area), area.size,
-                                            _unaligned(area.size, self.surface))
+        done = pygame.transform.smoothscale(self.surface.subsurface(big_area), area.size)
         drawn = target.blit(done, area.topleft)
         if self._key is not None:
             self._kept[self._key] = done

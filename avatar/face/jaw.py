@@ -7,7 +7,7 @@ import math
 import pygame
 
 from avatar.face.base import union_of
-from avatar.face.raster import Premultiplied, blur
+from avatar.face.raster import blur
 from avatar.lipsync.track import MouthShape
 
 JAW_DROP = 0.04          # head units the chin drops for a wide-open D
@@ -36,7 +36,7 @@ def _smoothstep(t: float) -> float:
     return t * t * (3.0 - 2.0 * t)
 
 
-def blit_head(surface: pygame.Surface, head: Premultiplied, pos: tuple[int, int], top_row: float,
+def blit_head(surface: pygame.Surface, head: pygame.Surface, pos: tuple[int, int], top_row: float,
               end_row: float, drop_px: int) -> pygame.Rect:
     """Blit the premultiplied `head` at `pos`, its rows below `top_row` pushed down by up to `drop_px`;
     returns the area drawn on.
@@ -47,14 +47,13 @@ def blit_head(surface: pygame.Surface, head: Premultiplied, pos: tuple[int, int]
     """
     x, y = pos
     flags = pygame.BLEND_PREMULTIPLIED
-    whole, head = head, head.surface
     w, h = head.get_size()
     r0 = max(0, min(h, round(top_row)))
     r1 = max(r0, min(h, round(end_row)))
     bands = min(_BANDS, r1 - r0)
     if drop_px <= 0 or bands < 1:
-        return whole.blit(surface, pos)
-    drawn = [whole.blit(surface, pos, pygame.Rect(0, 0, w, r0))]
+        return surface.blit(head, pos, special_flags=flags)
+    drawn = [surface.blit(head, pos, pygame.Rect(0, 0, w, r0), special_flags=flags)]
     rows = [r0 + round((r1 - r0) * k / bands) for k in range(bands + 1)]
     shifts = [round(drop_px * _smoothstep(k / bands)) for k in range(bands + 1)]
     for k in range(bands):
@@ -62,18 +61,11 @@ def blit_head(surface: pygame.Surface, head: Premultiplied, pos: tuple[int, int]
         out_h = src_h + shifts[k + 1] - shifts[k]
         if src_h <= 0 or out_h <= 0:
             continue
-        if out_h == src_h:
-            drawn.append(whole.blit(surface, (x, y + rows[k] + shifts[k]), pygame.Rect(0, rows[k], w, src_h)))
-            continue
-        # Stretched rows only: the columns outside what the head covers there stay clear, so
-        # blending them would change nothing.
-        x0, x1 = whole.columns(rows[k], rows[k + 1]) if whole.splits_onto(surface) else (0, w)
-        if x1 > x0:
-            band = pygame.transform.smoothscale(head.subsurface(pygame.Rect(x0, rows[k], x1 - x0, src_h)),
-                                                (x1 - x0, out_h))
-            surface.blit(band, (x + x0, y + rows[k] + shifts[k]), special_flags=flags)
-        drawn.append(pygame.Rect(x, y + rows[k] + shifts[k], w, out_h).clip(surface.get_clip()))
-    drawn.append(whole.blit(surface, (x, y + r1 + shifts[-1]), pygame.Rect(0, r1, w, h - r1)))
+        band = head.subsurface(pygame.Rect(0, rows[k], w, src_h))
+        if out_h != src_h:
+            band = pygame.transform.smoothscale(band, (w, out_h))
+        drawn.append(surface.blit(band, (x, y + rows[k] + shifts[k]), special_flags=flags))
+    drawn.append(surface.blit(head, (x, y + r1 + shifts[-1]), pygame.Rect(0, r1, w, h - r1), special_flags=flags))
     return union_of(drawn)
 
 

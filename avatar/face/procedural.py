@@ -14,7 +14,6 @@ from avatar.face.features import Features
 from avatar.face.head import build_head
 from avatar.face.jaw import CHIN_Y, JAW_DROP, STRETCH_END, STRETCH_TOP, ChinShadow, blit_head, jaw_drop
 from avatar.face.look import Look
-from avatar.face.raster import Premultiplied
 from avatar.face.state import FaceState
 
 MAX_TILT_DEG = 2.0
@@ -46,14 +45,14 @@ class _Layers:
     """Everything cached for one rect size."""
 
     unit_px: float
-    body: Premultiplied
+    body: pygame.Surface
     body_origin: tuple[float, float]     # where head (0, 0) sits on `body`
-    head: Premultiplied
+    head: pygame.Surface
     head_origin: tuple[float, float]
     features: Features
     chin_shadow: ChinShadow
     tilt_step_deg: float
-    rotated: "OrderedDict[int, Premultiplied]"
+    rotated: "OrderedDict[int, pygame.Surface]"
     rotated_bytes: int = 0
 
 
@@ -78,29 +77,28 @@ class ProceduralFace:
             head, head_origin = build_head(self.look, unit, ss)
             # Tilt steps small enough that the crown moves under a pixel per step.
             step = math.degrees(0.8 / (0.75 * unit))
-            layers = _Layers(unit, Premultiplied(body), body_origin, Premultiplied(head), head_origin,
+            layers = _Layers(unit, body, body_origin, head, head_origin,
                              Features(self.look, unit), ChinShadow(unit, round(JAW_DROP * unit)), step, OrderedDict())
             if len(self._layers) >= 4:      # a window resized many times must not hoard memory
                 self._layers.pop(next(iter(self._layers)))
             self._layers[size] = layers
         return layers
 
-    def _rotated(self, layers: _Layers, key: int) -> Premultiplied:
+    def _rotated(self, layers: _Layers, key: int) -> pygame.Surface:
         if key == 0:
             return layers.head
-        head = layers.rotated.get(key)
-        if head is not None:
+        surf = layers.rotated.get(key)
+        if surf is not None:
             layers.rotated.move_to_end(key)
-            return head
+            return surf
         # Interpolating premultiplied pixels is exactly right, so rotation adds no fringes either.
-        head = Premultiplied(pygame.transform.rotozoom(layers.head.surface, key * layers.tilt_step_deg, 1.0))
-        layers.rotated[key] = head
-        # Counted with the opaque copy it gets on its first blit.
-        layers.rotated_bytes += 2 * head.surface.get_width() * head.surface.get_height() * 4
+        surf = pygame.transform.rotozoom(layers.head, key * layers.tilt_step_deg, 1.0)
+        layers.rotated[key] = surf
+        layers.rotated_bytes += surf.get_width() * surf.get_height() * 4
         while layers.rotated_bytes > _ROTATION_CACHE_BYTES and len(layers.rotated) > 1:
             _, old = layers.rotated.popitem(last=False)
-            layers.rotated_bytes -= 2 * old.surface.get_width() * old.surface.get_height() * 4
-        return head
+            layers.rotated_bytes -= old.get_width() * old.get_height() * 4
+        return surf
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
              state: FaceState) -> None:
@@ -127,8 +125,9 @@ class ProceduralFace:
             layers = self._get(rect.size)
             eye_x = rect.x + rect.w / 2
             eye_y = rect.y + eye_line_px(rect.size)
-            layers.body.blit(surface, (round(eye_x - layers.body_origin[0]),
-                                       round(eye_y - layers.body_origin[1]) + self._body_dy(layers.unit_px, state)))
+            surface.blit(layers.body, (round(eye_x - layers.body_origin[0]),
+                                       round(eye_y - layers.body_origin[1]) + self._body_dy(layers.unit_px, state)),
+                         special_flags=pygame.BLEND_PREMULTIPLIED)
 
     def draw_moving(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
                     state: FaceState) -> pygame.Rect:
@@ -156,13 +155,13 @@ class ProceduralFace:
         ox = eye_x + (state.head_dx + px + vx * c + vy * s) * unit
         oy = eye_y + (state.head_dy + py - vx * s + vy * c) * unit
         # Centre of the unrotated layer relative to the origin; rotozoom keeps centres fixed.
-        hw, hh = layers.head.surface.get_size()
+        hw, hh = layers.head.get_size()
         cx = hw / 2 - layers.head_origin[0]
         cy = hh / 2 - layers.head_origin[1]
         centre_x = ox + cx * c + cy * s
         centre_y = oy - cx * s + cy * c
-        exact_x = centre_x - head.surface.get_width() / 2
-        exact_y = centre_y - head.surface.get_height() / 2
+        exact_x = centre_x - head.get_width() / 2
+        exact_y = centre_y - head.get_height() / 2
         bx, by = round(exact_x), round(exact_y)
         # Features follow the head's whole-pixel position so they never slide against it.
         ox += bx - exact_x
