@@ -9,6 +9,7 @@ from typing import Hashable
 
 import pygame
 
+from avatar.face.base import FacePart, union_of
 from avatar.scene import Scene
 from avatar.scene_state import SceneState
 
@@ -17,13 +18,23 @@ PATCH_BYTES = 16 * 1024 * 1024   # still layers kept around the head (the body's
 
 @dataclass(frozen=True)
 class _Painted:
-    """What a surface holds: the still layer for `key`, with moving parts drawn over it in `rects`
-    (the face in `face`), the parts other than the face being those of `overlay`."""
+    """What a surface holds: the still layer for `key`, with moving parts drawn over it in `moving`
+    (the face's area first, then those of `overlay`: captions, lower third...), the face made of
+    `parts` when it can list them."""
 
     key: Hashable
-    rects: tuple[pygame.Rect, ...]
-    face: pygame.Rect
+    moving: tuple[pygame.Rect, ...]
     overlay: tuple
+    parts: frozenset[FacePart] | None
+
+    @property
+    def face(self) -> pygame.Rect:
+        return self.moving[0]
+
+    @property
+    def rects(self) -> tuple[pygame.Rect, ...]:
+        """The areas to put the still layer back in."""
+        return _outermost(self.moving)
 
 
 def _overlay(state: SceneState) -> tuple:
@@ -59,6 +70,12 @@ class Repainter:
         if key is None:                                   # a title card covers the frame
             self.scene.draw(surface, state)
             return None
+        parts = self.scene.face_parts(surface, state)
+        overlay = _overlay(state)
+        if last is not None and last.key == key and parts is not None and last.parts is not None:
+            repainted = self._repaint_parts(surface, state, last, parts, overlay)
+            if repainted is not None:
+                return repainted
         changed: list[pygame.Rect] | None
         if last is None:
             self.scene.draw_still(surface, state)
@@ -76,19 +93,54 @@ class Repainter:
         else:
             self._restore(surface, state, last.rects, self._patches.get(key))
             changed = list(last.rects)
-        moving = self.scene.draw_moving(surface, state)
-        rects = _outermost(moving)
-        overlay = _overlay(state)
-        self._painted[surface] = _Painted(key, rects, moving[0], overlay)
-        if rects:
-            self._hot = max(rects, key=lambda r: r.w * r.h)
+        moving = tuple(self.scene.draw_moving(surface, state))
+        painted = _Painted(key, moving, overlay, parts)
+        self._remember(surface, painted)
         if changed is None:
             return None
         if last is not None and last.overlay == overlay:
             # Captions, lower third and the rest were put back and drawn again as they were: only
             # the face (before and now) and a breath's change of the still layer differ.
-            return [*changed[len(last.rects):], last.face, moving[0]]
-        return changed + list(rects)
+            return [*changed[len(last.rects):], last.face, painted.face]
+        return changed + list(painted.rects)
+
+    def _repaint_parts(self, surface: pygame.Surface, state: SceneState, last: _Painted,
+                       parts: frozenset[FacePart], overlay: tuple) -> list[pygame.Rect] | None:
+        """Same still layer as `surface` holds: only the face's parts that differ (a blink, the mouth
+        and jaw) are put back and drawn again, clipped to where they lie, and the captions and the
+        rest if they changed. None (nothing drawn) when an old caption or card lay over the face."""
+        changed = [pygame.Rect(part.area) for part in parts ^ last.parts]
+        face = union_of(pygame.Rect(part.area) for part in parts)
+        new_overlay = overlay != last.overlay
+        old_overlay = _outermost(last.moving[1:])
+        if new_overlay and any(r.colliderect(last.face) or r.colliderect(face) for r in old_overlay):
+            return None
+        if changed:
+            bound = union_of(changed)
+            self._restore(surface, state, (bound,), self._patches.get(last.key))
+            clip = surface.get_clip()
+            surface.set_clip(bound.clip(clip))
+            try:
+                if not new_overlay and any(r.colliderect(bound) for r in old_overlay):
+                    self.scene.draw_moving(surface, state)     # a caption or card lies over the face there
+                else:
+                    self.scene.draw_face_parts(surface, state)
+            finally:
+                surface.set_clip(clip)
+        if not new_overlay:
+            self._remember(surface, _Painted(last.key, (face, *last.moving[1:]), overlay, parts))
+            return changed
+        self._restore(surface, state, old_overlay, self._patches.get(last.key))
+        drawn = self.scene.draw_overlay(surface, state)
+        self._remember(surface, _Painted(last.key, (face, *drawn), overlay, parts))
+        return [*changed, *old_overlay, *_outermost(drawn)]
+
+    def _remember(self, surface: pygame.Surface, painted: _Painted) -> None:
+        self._painted[surface] = painted
+        # The still layer is kept around the face (the head moves a little; captions change seldom).
+        hot = painted.face if painted.face.w > 0 else max(painted.rects, key=lambda r: r.w * r.h, default=None)
+        if hot is not None and hot.w > 0:
+            self._hot = hot
 
     def _restore(self, surface: pygame.Surface, state: SceneState, rects: tuple[pygame.Rect, ...],
                  patch: tuple[pygame.Rect, pygame.Surface] | None) -> None:

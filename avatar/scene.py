@@ -11,7 +11,7 @@ import pygame
 
 from avatar.errors import ConfigError
 from avatar.face.look import Look
-from avatar.face.base import Face, LayeredFace
+from avatar.face.base import Face, FacePart, LayeredFace, PartedFace
 from avatar.face.procedural import eye_line_px, head_unit_px
 from avatar.face.select import make_face
 from avatar.face.raster import blur, mix, shade
@@ -129,6 +129,7 @@ class Scene:
         self._face = face
         # Asked once: isinstance with a runtime-checkable Protocol costs a fifth of a millisecond.
         self._layered: LayeredFace | None = face if isinstance(face, LayeredFace) else None
+        self._parted: PartedFace | None = face if isinstance(face, PartedFace) else None
 
     # Layout --------------------------------------------------------------------------------
 
@@ -209,16 +210,33 @@ class Scene:
         if self._layered is not None:
             self._layered.draw_still(surface, self.avatar_rect(with_slide), state.face)
 
+    def face_parts(self, surface: pygame.Surface, state: SceneState) -> frozenset[FacePart] | None:
+        """The parts the face will draw for `state` (None: a face that cannot say; see `PartedFace`)."""
+        if self._parted is None:
+            return None
+        return self._parted.moving_parts(surface, self.avatar_rect(bool(state.slide_path)), state.face)
+
+    def draw_face_parts(self, surface: pygame.Surface, state: SceneState) -> None:
+        """Only the face's moving parts, within the clip: for a repaint that knows nothing else there
+        changed (a face that cannot list its parts draws nothing)."""
+        if self._parted is not None:
+            self._parted.draw_moving(surface, self.avatar_rect(bool(state.slide_path)), state.face)
+
     def draw_moving(self, surface: pygame.Surface, state: SceneState) -> list[pygame.Rect]:
         """Everything over the still layer: the (rest of the) face, captions, lower third, kiosk lines
         and a fading title card; returns the areas drawn on, the face's first."""
-        touched: list[pygame.Rect] = []
         rect = self.avatar_rect(bool(state.slide_path))
         if self._layered is not None:
-            touched.append(self._layered.draw_moving(surface, rect, state.face))
+            face = self._layered.draw_moving(surface, rect, state.face)
         else:
             self.face.draw(surface, rect, state.face)
-            touched.append(rect.clip(surface.get_rect()))   # a face draws nothing outside its rect
+            face = rect.clip(surface.get_rect())   # a face draws nothing outside its rect
+        return [face, *self.draw_overlay(surface, state)]
+
+    def draw_overlay(self, surface: pygame.Surface, state: SceneState) -> list[pygame.Rect]:
+        """The moving parts over the face: captions, lower third, kiosk lines and a fading title card;
+        returns the areas drawn on."""
+        touched: list[pygame.Rect] = []
         bottom = self.size[1] - round(0.03 * self.unit)
         if state.hint:
             bottom = self._draw_hint(surface, state.hint, bottom, touched)

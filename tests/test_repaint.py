@@ -132,3 +132,58 @@ def test_repainting_is_cheaper_than_drawing_everything() -> None:
         state = SceneState(t_s=i / FPS, face=face_state_at(i / FPS, MouthShape.C, 0.4))
         painter.draw(buffers[i % 2], state)
     assert stills < frames / 4
+
+
+def changed_pixels(scene: Scene, a: SceneState, b: SceneState) -> np.ndarray:
+    """Where two states' full draws differ, as a (w, h) mask."""
+    one, two = (pygame.Surface(scene.size, 0, 32, (0xFF0000, 0xFF00, 0xFF, 0)) for _ in range(2))
+    scene.draw(one, a)
+    scene.draw(two, b)
+    return np.any(pygame.surfarray.array3d(one) != pygame.surfarray.array3d(two), axis=2)
+
+
+def reported(scene: Scene, states: list[SceneState]) -> list[list[pygame.Rect] | None]:
+    """What the painter says changed, frame by frame, drawing into two alternating buffers."""
+    buffers = [pygame.Surface(scene.size, 0, 32, (0xFF0000, 0xFF00, 0xFF, 0)) for _ in range(2)]
+    painter = Repainter(scene)
+    return [painter.draw(buffers[i % 2], state) for i, state in enumerate(states)]
+
+
+def covers(mask: np.ndarray, rects: list[pygame.Rect]) -> np.ndarray:
+    out = np.zeros_like(mask)
+    for r in rects:
+        out[r.left:r.right, r.top:r.bottom] = True
+    return out
+
+
+def test_a_talking_head_repaints_its_mouth_and_not_its_eyes() -> None:
+    """With the head and eyes still and a caption held, each frame reports only where the mouth and
+    jaw were and are: never a pixel that a blink would change; a frame like the one its buffer holds
+    reports nothing; and every frame still equals a full draw."""
+    scene = Scene((640, 360), get_look("official"))
+    caption = Caption(TEXT, words(TEXT), 3)
+    lower = LowerThird("Li Wei", "Director")
+    still = face_state_at(2.0)
+
+    def frame(mouth: MouthShape, mouth_open: float, blink: float = 0.0) -> SceneState:
+        face = still.__class__(**{**still.__dict__, "mouth_shape": mouth, "mouth_open": mouth_open, "blink": blink})
+        return SceneState(t_s=2.0, face=face, caption=caption, lower_third=lower)
+
+    talking = [frame(SHAPES[i % len(SHAPES)], 0.3 + 0.1 * (i % 5)) for i in range(24)]
+    talking += talking[-2:] * 2      # each buffer already holds the frame it gets
+    assert_repaints_like_full_draws(scene, talking)
+    eyes = changed_pixels(scene, frame(MouthShape.X, 0.0), frame(MouthShape.X, 0.0, blink=1.0))
+    assert eyes.sum() > 100
+    face = changed_pixels(scene, frame(MouthShape.X, 0.0), frame(MouthShape.D, 1.0))
+    said = reported(scene, talking)
+    for i, areas in enumerate(said[2:-4], start=2):
+        assert areas, f"frame {i}: the mouth moved but nothing was reported"
+        mask = covers(eyes, areas)
+        assert not (mask & eyes).any(), f"frame {i}: the eyes were repainted though only the mouth moved"
+        assert mask.sum() < 3 * face.sum(), f"frame {i}: far more than the mouth and jaw was repainted"
+    assert said[-4:] == [[], [], [], []]
+
+    blinking = [frame(MouthShape.X, 0.0, blink=b) for b in (0.0, 0.0, 0.3, 0.6, 1.0, 0.6, 0.3, 0.0)]
+    assert_repaints_like_full_draws(scene, blinking)
+    for i, areas in enumerate(reported(scene, blinking)[2:], start=2):
+        assert not (covers(face, areas) & face).any(), f"frame {i}: the mouth was repainted for a blink"

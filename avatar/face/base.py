@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Hashable, Iterable, Iterator, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Hashable, Iterable, Iterator, NamedTuple, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import pygame
@@ -36,6 +36,28 @@ class LayeredFace(Face, Protocol):
 
     def draw_moving(self, surface: "pygame.Surface", rect: "pygame.Rect | tuple[int, int, int, int]",
                     state: "FaceState") -> "pygame.Rect": ...
+
+
+class FacePart(NamedTuple):
+    """One part `draw_moving` draws (the head, the eyes, the mouth...): the area it may change, in
+    (x, y, w, h) screen pixels, and a key. The same key over the same area draws the same pixels
+    over the same pixels, and a pixel depends on nothing else in the part."""
+
+    area: tuple[int, int, int, int]
+    key: Hashable
+
+
+@runtime_checkable
+class PartedFace(LayeredFace, Protocol):
+    """A layered face that can say which parts `draw_moving` will draw for a state, without drawing.
+
+    Over the same still layer, a pixel outside the areas of the parts two states do not share is the
+    same in both frames; and `draw_moving` under a clip draws exactly the full draw's pixels inside it.
+    A recorder then repaints and converts only the areas of the parts that changed (a blink, the mouth).
+    """
+
+    def moving_parts(self, surface: "pygame.Surface", rect: "pygame.Rect | tuple[int, int, int, int]",
+                     state: "FaceState") -> frozenset[FacePart]: ...
 
 
 MIN_FACE_RECT_PX = 8   # a rect smaller than this on either side draws nothing

@@ -89,7 +89,9 @@ class _Box:
         rect = self._locate(target, head_x, head_y, tilt_deg)
         if rect is None:
             return None
-        area = self._area(rect, head_x, head_y, tilt_deg, extent)
+        area = self._area(rect, head_x, head_y, tilt_deg, extent).clip(target.get_clip())
+        if area.w == 0 or area.h == 0:
+            return None
         under = pygame.image.tobytes(target.subsurface(area), "RGBX")
         # Where the head sits within the box, to an eighth of a pixel (the same for the same tilt).
         key = (pose, area.size, round((head_x - area.x) * 8), round((head_y - area.y) * 8), tilt_deg, hash(under))
@@ -100,15 +102,28 @@ class _Box:
         self._key = key
         return None
 
+    def screen_area(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
+                    extent: Extent | None = None) -> pygame.Rect | None:
+        """Where drawing a pose within `extent` (the whole box without one) can change `target`'s pixels,
+        within its clip (None: nowhere)."""
+        rect = self._locate(target, head_x, head_y, tilt_deg)
+        if rect is None:
+            return None
+        area = self._area(rect, head_x, head_y, tilt_deg, extent).clip(target.get_clip())
+        return area if area.w > 0 and area.h > 0 else None
+
     def _locate(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float) -> pygame.Rect | None:
-        """The box on screen: it follows the turned head, its own axes stay screen-aligned."""
+        """The box on screen: it follows the turned head, its own axes stay screen-aligned.
+
+        Only the surface's edges cut it, not its clip: a pose maps to the same pixels whatever part
+        of it is drawn (`begin` loads only what the clip lets through)."""
         c, s = math.cos(math.radians(tilt_deg)), math.sin(math.radians(tilt_deg))
         cx = (self.box[0] + self.box[2]) / 2
         cy = (self.box[1] + self.box[3]) / 2
         sx = head_x + (cx * c + cy * s) * self.unit_px
         sy = head_y + (-cx * s + cy * c) * self.unit_px
         full = pygame.Rect(math.floor(sx - self.size[0] / 2), math.floor(sy - self.size[1] / 2), *self.size)
-        rect = full.clip(target.get_clip())
+        rect = full.clip(target.get_rect())
         return rect if rect.w >= 2 and rect.h >= 2 else None
 
     def _area(self, rect: pygame.Rect, head_x: float, head_y: float, tilt_deg: float,
@@ -134,7 +149,9 @@ class _Box:
         if rect is None:
             return None
         ss = self.ss
-        area = self._area(rect, head_x, head_y, tilt_deg, extent)
+        area = self._area(rect, head_x, head_y, tilt_deg, extent).clip(target.get_clip())
+        if area.w == 0 or area.h == 0:
+            return None
         big_size = (rect.w * ss, rect.h * ss)
         src = target.subsurface(area)
         if src.get_flags() & pygame.SRCALPHA:
@@ -285,16 +302,37 @@ class Features:
         self._mouth_ops: OrderedDict[tuple, tuple[_Steps, Extent]] = OrderedDict()
         self._iris_ops: OrderedDict[tuple, _Steps] = OrderedDict()    # by eye, gaze and surprise
 
+    # Where the parts draw, and what decides their pixels there ------------------------------
+
+    def eyes_part(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
+                  state: FaceState) -> tuple[pygame.Rect, tuple] | None:
+        """The area `draw_eyes` with these arguments draws on, and a key: equal keys for the same
+        area draw equal pixels over equal pixels (None: draws nothing)."""
+        area = self.eyes.screen_area(target, head_x, head_y, tilt_deg)
+        return None if area is None else (area, ("eyes", head_x, head_y, tilt_deg, self._eyes_pose(state)))
+
+    def mouth_part(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
+                   state: FaceState) -> tuple[pygame.Rect, tuple] | None:
+        """The same for `draw_mouth`."""
+        key, _, extent = self._mouth_pose(state)
+        area = self.mouth.screen_area(target, head_x, head_y, tilt_deg, extent)
+        return None if area is None else (area, ("mouth", head_x, head_y, tilt_deg, key))
+
     # Eyes and brows -----------------------------------------------------------------------
+
+    def _eyes_pose(self, state: FaceState) -> tuple[tuple, float, float]:
+        """The lids' and brows' pose key and the gaze, each as finely as they are drawn."""
+        key = (_q(state.blink, 50), _q(_expr(state, "surprised"), 20), _q(_expr(state, "smile"), 20),
+               _q(_expr(state, "serious"), 20), _q(state.brow_raise, 40))
+        gx = round(max(-1.0, min(1.0, state.gaze_x)) * GAZE_STEPS) / GAZE_STEPS
+        gy = round(max(-1.0, min(1.0, state.gaze_y)) * GAZE_STEPS) / GAZE_STEPS
+        return key, gx, gy
 
     def draw_eyes(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
                   state: FaceState) -> pygame.Rect | None:
         """Draw both eyes and brows; returns the area drawn on (None if off screen)."""
         box = self.eyes
-        key = (_q(state.blink, 50), _q(_expr(state, "surprised"), 20), _q(_expr(state, "smile"), 20),
-               _q(_expr(state, "serious"), 20), _q(state.brow_raise, 40))
-        gx = round(max(-1.0, min(1.0, state.gaze_x)) * GAZE_STEPS) / GAZE_STEPS
-        gy = round(max(-1.0, min(1.0, state.gaze_y)) * GAZE_STEPS) / GAZE_STEPS
+        key, gx, gy = self._eyes_pose(state)
         kept = box.reuse(target, head_x, head_y, tilt_deg, (key, gx, gy))
         if kept is not None:
             return kept
@@ -412,6 +450,18 @@ class Features:
                    state: FaceState) -> pygame.Rect | None:
         """Draw the mouth; returns the area drawn on (None if off screen)."""
         box = self.mouth
+        key, steps, extent = self._mouth_pose(state)
+        kept = box.reuse(target, head_x, head_y, tilt_deg, key, extent)
+        if kept is not None:
+            return kept
+        m = box.begin(target, head_x, head_y, tilt_deg, extent)
+        if m is None:
+            return None
+        _run(box, m, steps)
+        return box.finish(target)
+
+    def _mouth_pose(self, state: FaceState) -> tuple[tuple, _Steps, Extent]:
+        """The mouth's pose key, its drawing steps and where they draw (built once per pose)."""
         key = (state.mouth_shape, _q(state.mouth_open, 50), _q(_expr(state, "smile"), 20),
                _q(_expr(state, "serious"), 20))
         cached = self._mouth_ops.get(key)
@@ -422,15 +472,7 @@ class Features:
                 self._mouth_ops.popitem(last=False)
         else:
             self._mouth_ops.move_to_end(key)
-        steps, extent = cached
-        kept = box.reuse(target, head_x, head_y, tilt_deg, key, extent)
-        if kept is not None:
-            return kept
-        m = box.begin(target, head_x, head_y, tilt_deg, extent)
-        if m is None:
-            return None
-        _run(box, m, steps)
-        return box.finish(target)
+        return (key, *cached)
 
     def _build_mouth(self, shape, mouth_open: float, smile: float, serious: float) -> list[Op]:
         g = mouth_geometry(shape, mouth_open, smile, serious)

@@ -36,6 +36,13 @@ def _smoothstep(t: float) -> float:
     return t * t * (3.0 - 2.0 * t)
 
 
+def stretch_rows(head_h: int, top_row: float, end_row: float) -> tuple[int, int]:
+    """The whole rows of a head `head_h` rows tall where the stretch starts and ends: rows above the
+    first never move with the jaw."""
+    r0 = max(0, min(head_h, round(top_row)))
+    return r0, max(r0, min(head_h, round(end_row)))
+
+
 def blit_head(surface: pygame.Surface, head: pygame.Surface, pos: tuple[int, int], top_row: float,
               end_row: float, drop_px: int) -> pygame.Rect:
     """Blit the premultiplied `head` at `pos`, its rows below `top_row` pushed down by up to `drop_px`;
@@ -44,22 +51,23 @@ def blit_head(surface: pygame.Surface, head: pygame.Surface, pos: tuple[int, int
     Rows from `top_row` to `end_row` (rows of `head`) are stretched in a few bands whose stretch
     rises and falls smoothly, and everything below moves down rigidly: the picture stays one
     continuous surface, so there is no cut line, and the chin covers more of the neck behind it.
+    The rows above the stretch are the same whatever the drop.
     """
     x, y = pos
     flags = pygame.BLEND_PREMULTIPLIED
     w, h = head.get_size()
-    r0 = max(0, min(h, round(top_row)))
-    r1 = max(r0, min(h, round(end_row)))
+    r0, r1 = stretch_rows(h, top_row, end_row)
     bands = min(_BANDS, r1 - r0)
     if drop_px <= 0 or bands < 1:
         return surface.blit(head, pos, special_flags=flags)
     drawn = [surface.blit(head, pos, pygame.Rect(0, 0, w, r0), special_flags=flags)]
     rows = [r0 + round((r1 - r0) * k / bands) for k in range(bands + 1)]
     shifts = [round(drop_px * _smoothstep(k / bands)) for k in range(bands + 1)]
+    clip = surface.get_clip()
     for k in range(bands):
         src_h = rows[k + 1] - rows[k]
         out_h = src_h + shifts[k + 1] - shifts[k]
-        if src_h <= 0 or out_h <= 0:
+        if src_h <= 0 or out_h <= 0 or not clip.colliderect((x, y + rows[k] + shifts[k], w, out_h)):
             continue
         band = head.subsurface(pygame.Rect(0, rows[k], w, src_h))
         if out_h != src_h:
@@ -93,6 +101,12 @@ class ChinShadow:
         self._full.blit(dark, (0, 0))
         self.centre = centre
         self._levels: dict[int, pygame.Surface] = {}
+
+    def area(self, x: float, y: float, drop_px: int) -> pygame.Rect | None:
+        """Where `draw` with these arguments multiplies the shade (None: nowhere, the chin is at rest)."""
+        if drop_px <= 0:
+            return None
+        return pygame.Rect((round(x - self.centre[0]), round(y - self.centre[1])), self._full.get_size())
 
     def draw(self, surface: pygame.Surface, x: float, y: float, drop_px: int) -> pygame.Rect | None:
         """Multiply the shade for a chin dropped `drop_px` into `surface`, centred on (`x`, `y`);

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pygame
 
-from avatar.face.base import clipped_to, union_of
+from avatar.face.base import FacePart, clipped_to, union_of
 from avatar.face.body import build_body
 from avatar.face.features import Features
 from avatar.face.head import build_head
-from avatar.face.jaw import CHIN_Y, JAW_DROP, STRETCH_END, STRETCH_TOP, ChinShadow, blit_head, jaw_drop
+from avatar.face.jaw import (CHIN_Y, JAW_DROP, STRETCH_END, STRETCH_TOP, ChinShadow, blit_head, jaw_drop,
+                             stretch_rows)
 from avatar.face.look import Look
 from avatar.face.state import FaceState
 
@@ -54,6 +55,22 @@ class _Layers:
     tilt_step_deg: float
     rotated: "OrderedDict[int, pygame.Surface]"
     rotated_bytes: int = 0
+    # Per tilt step: the part of the turned head that is not fully clear, and where it lies in it.
+    opaque: "dict[int, tuple[pygame.Surface, tuple[int, int]]]" = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Pose:
+    """Where the head and its features go for one state."""
+
+    tilt_key: int                   # the tilt in steps of the layers' `tilt_step_deg`
+    tilt_deg: float                 # that many steps
+    head: pygame.Surface            # the head turned that far, cut to what is not fully clear
+    pos: tuple[int, int]            # where that goes, whole pixels
+    origin: tuple[float, float]     # head (0, 0) on screen, following the whole-pixel head
+    drop_px: int                    # how far the chin drops
+    rows: tuple[int, int]           # rows of `head` where the jaw's stretch starts and ends
+    chin: tuple[float, float]       # the bottom of the lowered chin on screen
 
 
 class ProceduralFace:
@@ -62,6 +79,7 @@ class ProceduralFace:
     def __init__(self, look: Look) -> None:
         self.look = look
         self._layers: dict[tuple[int, int], _Layers] = {}
+        self._last_pose: tuple[FaceState, pygame.Rect, _Layers, _Pose] | None = None
 
     def prepare(self, size: tuple[int, int]) -> None:
         """Build the cached parts for a rect of `size` now rather than on the first draw."""
@@ -96,9 +114,19 @@ class ProceduralFace:
         layers.rotated[key] = surf
         layers.rotated_bytes += surf.get_width() * surf.get_height() * 4
         while layers.rotated_bytes > _ROTATION_CACHE_BYTES and len(layers.rotated) > 1:
-            _, old = layers.rotated.popitem(last=False)
+            old_key, old = layers.rotated.popitem(last=False)
             layers.rotated_bytes -= old.get_width() * old.get_height() * 4
+            layers.opaque.pop(old_key, None)
         return surf
+
+    def _opaque(self, layers: _Layers, key: int, head: pygame.Surface) -> tuple[pygame.Surface, tuple[int, int]]:
+        """The part of the turned `head` with any colour, and its offset: blitting a premultiplied clear
+        pixel changes nothing, and the turned layers have wide clear margins (a third of their area)."""
+        kept = layers.opaque.get(key)
+        if kept is None or kept[0].get_parent() is not head:
+            bounds = head.get_bounding_rect()
+            kept = layers.opaque[key] = (head.subsurface(bounds), bounds.topleft)
+        return kept
 
     def draw(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
              state: FaceState) -> None:
@@ -131,19 +159,54 @@ class ProceduralFace:
 
     def draw_moving(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
                     state: FaceState) -> pygame.Rect:
-        """The head with its eyes and mouth; returns the area drawn on (empty if none)."""
+        """The head with its eyes and mouth; returns the area drawn on (empty if none).
+
+        Under a clip smaller than `rect`, parts outside the clip are skipped and the pixels inside
+        it are exactly those of a full draw (see `moving_parts`)."""
         rect = pygame.Rect(rect)
         with clipped_to(surface, rect) as visible:
             if not visible:
                 return pygame.Rect(rect.topleft, (0, 0))
             layers = self._get(rect.size)
-            eye_x = rect.x + rect.w / 2
-            eye_y = rect.y + eye_line_px(rect.size)
-            return self._draw_head(surface, layers, eye_x, eye_y, state)
+            return self._draw_head(surface, layers, self._pose(layers, rect, state), state)
 
-    def _draw_head(self, surface: pygame.Surface, layers: _Layers, eye_x: float, eye_y: float,
-                   state: FaceState) -> pygame.Rect:
+    def moving_parts(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
+                     state: FaceState) -> frozenset[FacePart]:
+        """The parts `draw_moving` draws for `state`: the chin's shadow, the head above the jaw, the jaw
+        (with the chin lowered), the eyes with the brows, and the mouth."""
+        rect = pygame.Rect(rect)
+        with clipped_to(surface, rect) as visible:
+            if not visible:
+                return frozenset()
+            layers = self._get(rect.size)
+            pose = self._pose(layers, rect, state)
+            clip = surface.get_clip()
+            hw, hh = pose.head.get_size()
+            (bx, by), drop = pose.pos, pose.drop_px
+            r0, r1 = stretch_rows(hh, *pose.rows)
+            found = [(layers.chin_shadow.area(*pose.chin, drop), ("chin", pose.chin, drop)),
+                     (pygame.Rect(bx, by, hw, r0), ("head", pose.tilt_key, pose.pos, r0)),
+                     (pygame.Rect(bx, by + r0, hw, hh - r0 + drop), ("jaw", pose.tilt_key, pose.pos, r0, r1, drop)),
+                     layers.features.eyes_part(surface, *pose.origin, pose.tilt_deg, state),
+                     layers.features.mouth_part(surface, *pose.origin, pose.tilt_deg, state)]
+            parts = set()
+            for got in found:
+                if got is None or got[0] is None:
+                    continue
+                area = got[0].clip(clip)
+                if area.w > 0 and area.h > 0:
+                    parts.add(FacePart(tuple(area), got[1]))
+            return frozenset(parts)
+
+    def _pose(self, layers: _Layers, rect: pygame.Rect, state: FaceState) -> _Pose:
+        """Where the head and its features go for `state` (kept for the last state asked about: the
+        parts and the drawing of one frame ask for the same)."""
+        memo = self._last_pose
+        if memo is not None and memo[0] is state and memo[1] == rect and memo[2] is layers:
+            return memo[3]
         unit = layers.unit_px
+        eye_x = rect.x + rect.w / 2
+        eye_y = rect.y + eye_line_px(rect.size)
         tilt = max(-MAX_TILT_DEG, min(MAX_TILT_DEG, state.head_tilt_deg))
         key = round(tilt / layers.tilt_step_deg)
         tilt_q = key * layers.tilt_step_deg
@@ -169,9 +232,18 @@ class ProceduralFace:
         # The chin drops with the open mouth; the tilt is at most a couple of degrees, so the
         # stretch can run along the screen's rows through the middle of the face.
         drop_px = round(jaw_drop(state.mouth_shape, state.mouth_open) * unit)
-        drawn = [layers.chin_shadow.draw(surface, ox + s * CHIN_Y * unit, oy + c * CHIN_Y * unit + drop_px, drop_px),
-                 blit_head(surface, head, (bx, by), oy + STRETCH_TOP * unit * c - by,
-                           oy + STRETCH_END * unit * c - by, drop_px),
-                 layers.features.draw_eyes(surface, ox, oy, tilt_q, state),
-                 layers.features.draw_mouth(surface, ox, oy, tilt_q, state)]
+        opaque, (dx, dy) = self._opaque(layers, key, head)
+        # Whole rows of the turned head, then of its opaque part.
+        top_row = round(oy + STRETCH_TOP * unit * c - by) - dy
+        end_row = round(oy + STRETCH_END * unit * c - by) - dy
+        pose = _Pose(key, tilt_q, opaque, (bx + dx, by + dy), (ox, oy), drop_px, (top_row, end_row),
+                     (ox + s * CHIN_Y * unit, oy + c * CHIN_Y * unit + drop_px))
+        self._last_pose = (state, pygame.Rect(rect), layers, pose)
+        return pose
+
+    def _draw_head(self, surface: pygame.Surface, layers: _Layers, pose: _Pose, state: FaceState) -> pygame.Rect:
+        drawn = [layers.chin_shadow.draw(surface, *pose.chin, pose.drop_px),
+                 blit_head(surface, pose.head, pose.pos, *pose.rows, pose.drop_px),
+                 layers.features.draw_eyes(surface, *pose.origin, pose.tilt_deg, state),
+                 layers.features.draw_mouth(surface, *pose.origin, pose.tilt_deg, state)]
         return union_of(drawn)
