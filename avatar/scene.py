@@ -196,12 +196,15 @@ class Scene:
         return (_format_key(surface), with_slide, state.slide_path, face)
 
     def still_change(self, old_key: Hashable, new_key: Hashable, state: SceneState) -> pygame.Rect | None:
-        """Where the still layer of `new_key` (for `state`) may differ from that of `old_key`: the
+        """Where the still layer of `new_key` (for `state`) may differ from that of `old_key`: within the
         presenter's rect when only the face's still layer changed (a layered face draws nothing
-        outside it), None when the background or slide did."""
+        outside it; one that lists its parts says where), None when the background or slide did."""
         if not (isinstance(old_key, tuple) and isinstance(new_key, tuple)) or old_key[:3] != new_key[:3]:
             return None
-        return self.avatar_rect(bool(state.slide_path)).clip(pygame.Rect((0, 0), self.size))
+        rect = self.avatar_rect(bool(state.slide_path))
+        if self._parted is not None:
+            rect = self._parted.still_change(rect, old_key[3], new_key[3])
+        return rect.clip(pygame.Rect((0, 0), self.size))
 
     def draw_still(self, surface: pygame.Surface, state: SceneState) -> None:
         """The parts that change seldom: background, slide and the face's still layer (within the clip)."""

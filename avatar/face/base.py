@@ -53,11 +53,17 @@ class PartedFace(LayeredFace, Protocol):
 
     Over the same still layer, a pixel outside the areas of the parts two states do not share is the
     same in both frames; and `draw_moving` under a clip draws exactly the full draw's pixels inside it.
-    A recorder then repaints and converts only the areas of the parts that changed (a blink, the mouth).
+    A recorder then repaints and converts only the areas of the parts that changed (a blink, the mouth),
+    and of the still layer only where it changed (the body lifted by the breath).
     """
 
     def moving_parts(self, surface: "pygame.Surface", rect: "pygame.Rect | tuple[int, int, int, int]",
                      state: "FaceState") -> frozenset[FacePart]: ...
+
+    def still_change(self, rect: "pygame.Rect | tuple[int, int, int, int]", old_key: Hashable,
+                     new_key: Hashable) -> "pygame.Rect":
+        """Where in `rect` the still layers of two still keys may differ."""
+        ...
 
 
 MIN_FACE_RECT_PX = 8   # a rect smaller than this on either side draws nothing

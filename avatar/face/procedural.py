@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Hashable
 
 import pygame
 
@@ -48,6 +49,7 @@ class _Layers:
     unit_px: float
     body: pygame.Surface
     body_origin: tuple[float, float]     # where head (0, 0) sits on `body`
+    body_bounds: pygame.Rect             # the part of `body` with any colour
     head: pygame.Surface
     head_origin: tuple[float, float]
     features: Features
@@ -95,7 +97,7 @@ class ProceduralFace:
             head, head_origin = build_head(self.look, unit, ss)
             # Tilt steps small enough that the crown moves under a pixel per step.
             step = math.degrees(0.8 / (0.75 * unit))
-            layers = _Layers(unit, body, body_origin, head, head_origin,
+            layers = _Layers(unit, body, body_origin, body.get_bounding_rect(), head, head_origin,
                              Features(self.look, unit), ChinShadow(unit, round(JAW_DROP * unit)), step, OrderedDict())
             if len(self._layers) >= 4:      # a window resized many times must not hoard memory
                 self._layers.pop(next(iter(self._layers)))
@@ -151,11 +153,29 @@ class ProceduralFace:
             if not visible:
                 return
             layers = self._get(rect.size)
-            eye_x = rect.x + rect.w / 2
-            eye_y = rect.y + eye_line_px(rect.size)
-            surface.blit(layers.body, (round(eye_x - layers.body_origin[0]),
-                                       round(eye_y - layers.body_origin[1]) + self._body_dy(layers.unit_px, state)),
+            x, y = self._body_pos(layers, rect)
+            surface.blit(layers.body, (x, y + self._body_dy(layers.unit_px, state)),
                          special_flags=pygame.BLEND_PREMULTIPLIED)
+
+    def still_change(self, rect: pygame.Rect | tuple[int, int, int, int], old_key: Hashable,
+                     new_key: Hashable) -> pygame.Rect:
+        """Where the still layers of two keys (lifts of the body) may differ: the body's coloured part at
+        both lifts, within `rect` (about half the presenter's rect)."""
+        rect = pygame.Rect(rect)
+        layers = self._get(rect.size)
+        x, y = self._body_pos(layers, rect)
+        bounds = layers.body_bounds
+        lifts = [k for k in (old_key, new_key) if isinstance(k, int)]
+        if len(lifts) < 2:
+            return rect
+        return bounds.move(x, y + lifts[0]).union(bounds.move(x, y + lifts[1])).clip(rect)
+
+    @staticmethod
+    def _body_pos(layers: _Layers, rect: pygame.Rect) -> tuple[int, int]:
+        """Where the body layer's top left goes at rest."""
+        eye_x = rect.x + rect.w / 2
+        eye_y = rect.y + eye_line_px(rect.size)
+        return round(eye_x - layers.body_origin[0]), round(eye_y - layers.body_origin[1])
 
     def draw_moving(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
                     state: FaceState) -> pygame.Rect:
