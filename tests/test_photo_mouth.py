@@ -100,3 +100,31 @@ def test_the_drawn_inside_of_the_mouth_has_soft_edges(shapes, name) -> None:
         assert np.abs(np.diff(ramp)).max() < 0.4 * drop, f"{way}: a one-pixel jump at the lip {ramp.round()}"
         fading = np.flatnonzero((ramp > ramp.min() + 0.1 * drop) & (ramp < ramp.min() + 0.9 * drop))
         assert fading.size >= 3, f"{way}: the edge fades over a few pixels {ramp.round()}"
+
+
+@pytest.mark.parametrize("name", ["grace", "astronaut"])
+def test_a_pucker_draws_the_lips_in_and_leaves_the_face_outline_where_it_is(photos, name) -> None:  # noqa: F811
+    """Rounded lips (E, F) pull the mouth in, not the cheeks' outline: beside the mouth, where the face
+    meets the hair and background, a pucker's frame is the still face's; and the corners do move in."""
+    from avatar.face.photo import PhotoFace
+
+    face = PhotoFace(photos[name], get_look("official"))
+    size = (1920, 1080)
+    draw, box = _mouth_view(face, size=size)
+    from avatar.face.photo import panel_rect
+
+    rect = pygame.Rect((size[0] - round(size[1] * 1.1)) // 2, 0, round(size[1] * 1.1), size[1])
+    layout = face._layout(panel_rect(rect).size)
+    mouth = layout.mouth
+    ox = panel_rect(rect).x - layout.pad + layout.inner[0]
+    rest = draw(FaceState())
+    for shape in (S.E, S.F):
+        pucker = draw(FaceState(mouth_shape=shape, mouth_open=OPENNESS[shape]))
+        rows = box[0]
+        for edge, inward in ((mouth.jaw_left, 1), (mouth.jaw_right, -1)):
+            reach = abs(mouth.cx - edge)
+            a, b = sorted((round(edge + ox - inward * 0.1 * reach), round(edge + ox + inward * 0.15 * reach)))
+            moved = np.abs(pucker[rows, a:b] - rest[rows, a:b]).mean()
+            assert moved < 4, f"{name} {shape.name}: the face's outline beside the mouth moved ({moved:.1f} levels)"
+        width, _ = mouth.opening_size(shape, OPENNESS[shape])
+        assert 0 < width < 1.6 * mouth.hw, f"{name} {shape.name}: the lips were not drawn in"

@@ -67,7 +67,9 @@ class _Pose:
     spec: object
     f: float                 # openness growth 0.4..1
     s: float                 # mouth width, times the photo's
-    wx: np.ndarray           # how much each column takes part in the narrowing
+    wx: np.ndarray           # how much each column takes part in the narrowing (not for a pucker)
+    src_x: np.ndarray        # the column each output column samples at the lip line
+    pucker: bool             # narrowed by `src_x` itself, fading above and below the lips
     u0: np.ndarray           # the photo's inner lip lines (sampled where each column looks)
     l0: np.ndarray
     u: np.ndarray            # the moved inner lip lines
@@ -130,9 +132,11 @@ class MouthRig:
         s *= 1.0 + 0.05 * max(0.0, smile)
         xs = self.xs
         # Where each output column samples at the lip line (the mouth narrows or widens about its middle).
-        # (A pucker spreads its stronger pull over more of the cheeks, so the skin beside the lips is not streaked.)
-        wx = np.exp(-0.5 * ((xs - cx) / ((1.25 if pucker is None else 1.8) * hw)) ** 4)
-        src_x_line = cx + (xs - cx) / (1.0 + (s - 1.0) * wx)
+        wx = np.exp(-0.5 * ((xs - cx) / (1.25 * hw)) ** 4)
+        if pucker is None:
+            src_x_line = cx + (xs - cx) / (1.0 + (s - 1.0) * wx)
+        else:
+            src_x_line = self._pucker_pull(s)
         u0 = curve(self.p[INNER_UPPER], src_x_line)
         l0 = curve(self.p[INNER_LOWER], src_x_line)
         inside = (src_x_line > self.left_corner[0]) & (src_x_line < self.right_corner[0])
@@ -180,7 +184,23 @@ class MouthRig:
             ou0 = np.minimum(curve(self.p[OUTER_UPPER], src_x_line), u0)
             ol0 = np.maximum(curve(self.p[OUTER_LOWER], src_x_line), l0)
             outer = (ou0, u - (u0 - ou0) * thick, ol0, l + (ol0 - l0) * thick)
-        return _Pose(spec, f, s, wx, u0, l0, u, l, drop, xn, xo, outer)
+        return _Pose(spec, f, s, wx, src_x_line, pucker is not None, u0, l0, u, l, drop, xn, xo, outer)
+
+    def _pucker_pull(self, s: float) -> np.ndarray:
+        """The column each output column samples at the lip line for lips drawn in to `s` of their width.
+
+        Between the corners the lips are squeezed evenly; beyond them the pull fades out smoothly, to
+        nothing short of the jaw's edge, so the face keeps its outline and the cheek beside a corner is
+        only ever stretched a little, never squeezed (squeezed skin shows as streaks)."""
+        cx, hw, xs = self.cx, self.hw, self.xs
+        r = xs - cx
+        side = np.where(r < 0, cx - self.jaw_left, self.jaw_right - cx)
+        corner = s * hw
+        edge = np.maximum(0.9 * side, corner + 0.3 * hw)
+        a = np.abs(r)
+        fade = 1.0 - smoothstep((a - corner) / (edge - corner))
+        pulled = np.where(a <= corner, a / s, a + hw * (1.0 - s) * fade)
+        return (cx + np.sign(r) * pulled).astype(xs.dtype)
 
     def opening_size(self, shape: MouthShape, mouth_open: float, smile: float = 0.0) -> tuple[float, float]:
         """Width and height (px) of the gap between the moved inner lip lines: the opening a viewer sees."""
@@ -225,7 +245,10 @@ class MouthRig:
         # ...and nothing at the patch's top (under the nose) or bottom (the neck), so it meets the photo.
         wy = wy * smoothstep((ys - self.nose_y) / np.maximum(1.0, mid_y - self.nose_y)) \
             * smoothstep((bottom[None, :] - ys) / np.maximum(1.0, bottom[None, :] - mid_y))
-        map_x = self.cx + (xs[None, :] - self.cx) / (1.0 + (pose.s - 1.0) * pose.wx[None, :] * wy)
+        if pose.pucker:
+            map_x = xs[None, :] + (pose.src_x - xs)[None, :] * wy
+        else:
+            map_x = self.cx + (xs[None, :] - self.cx) / (1.0 + (pose.s - 1.0) * pose.wx[None, :] * wy)
         x0, y0 = self.box[0], self.box[1]
         patch = cv2.remap(self.src, (map_x - x0).astype(np.float32), (map_y - y0).astype(np.float32),
                           cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
