@@ -14,6 +14,7 @@ from avatar.scene import Scene
 from avatar.scene_state import SceneState
 
 PATCH_BYTES = 16 * 1024 * 1024   # still layers kept around the head (the body's few breath positions, a slide)
+_COVERED = object()              # the still key of a frame a title card covers whole
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,15 @@ class Repainter:
         differ from what `surface` held before (None: any of them)."""
         key = self.scene.still_key(surface, state)
         last = self._painted.pop(surface, None)
+        overlay = _overlay(state)
         if key is None:                                   # a title card covers the frame
+            card = (state.title,)                         # all that shows
+            self._painted[surface] = _Painted(_COVERED, (surface.get_rect(),), card, None)
+            if last is not None and last.key is _COVERED and last.overlay == card:
+                return []                                 # the same card: nothing to draw
             self.scene.draw(surface, state)
             return None
         parts = self.scene.face_parts(surface, state)
-        overlay = _overlay(state)
         if last is not None and last.key == key and parts is not None and last.parts is not None:
             repainted = self._repaint_parts(surface, state, last, parts, overlay)
             if repainted is not None:

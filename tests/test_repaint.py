@@ -187,3 +187,25 @@ def test_a_talking_head_repaints_its_mouth_and_not_its_eyes() -> None:
     assert_repaints_like_full_draws(scene, blinking)
     for i, areas in enumerate(reported(scene, blinking)[2:], start=2):
         assert not (covers(face, areas) & face).any(), f"frame {i}: the mouth was repainted for a blink"
+
+
+def test_a_title_card_held_on_screen_is_drawn_once_per_buffer() -> None:
+    """While a title card covers the frame unchanged (its hold before the fade), a buffer that shows it
+    already reports nothing, whatever runs underneath; another card, the fade and the talk after it come
+    out as full draws."""
+    scene = Scene((640, 360), get_look("official"))
+    spans = words(TEXT)
+    states = []
+    for i in range(20):
+        t = i / FPS
+        opacity = 1.0 if i < 8 else max(0.0, 1.0 - (i - 7) / 6)
+        name = "Annual Address" if i < 4 else "Year Ahead"       # a second card straight after the first
+        states.append(SceneState(t_s=t, face=face_state_at(t, SHAPES[i % len(SHAPES)], 0.5),
+                                 title=TitleCard(name, "Li Wei", opacity) if opacity > 0 else None,
+                                 caption=Caption(TEXT, spans, i // 4)))
+    assert_repaints_like_full_draws(scene, states)
+    said = reported(scene, states)
+    assert said[2:4] == said[6:8] == [[], []]
+    assert said[4:6] == [None, None]
+    whole = pygame.Rect((0, 0), scene.size)
+    assert all(areas is None or whole in areas for areas in said[8:13])     # the fade changes every pixel
