@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections import OrderedDict
 from typing import Generic, Hashable, TypeVar
 
@@ -505,7 +506,7 @@ class Scene:
         for (a, b), (lx, ly) in zip(lines, line_pos):
             if not a <= word[0] < b:
                 continue
-            start, end = word[0], min(word[1], b)
+            start, end = _with_punctuation(text, word[0], min(word[1], b), a, b)
             key = ("word", text, start, end)
             label = self._texts.get(key)
             if label is None:
@@ -615,6 +616,17 @@ class Scene:
         if sub:
             card.blit(sub, ((w - sub.get_width()) // 2, y + gap))
         return self._titles.put(key, card)
+
+
+def _with_punctuation(text: str, start: int, end: int, lo: int, hi: int) -> tuple[int, int]:
+    """The word `text[start:end]` widened over the punctuation that touches it (an opening quote or
+    bracket before, a comma, full stop or closing quote after; within `lo:hi`), so the highlight's pill
+    holds it rather than covering half of it."""
+    while start > lo and unicodedata.category(text[start - 1]) in ("Ps", "Pi"):
+        start -= 1
+    while end < hi and unicodedata.category(text[end]) in ("Po", "Pe", "Pf"):
+        end += 1
+    return start, end
 
 
 def _fit(surf: pygame.Surface, max_w: int) -> pygame.Surface:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -100,6 +101,21 @@ def test_current_word_is_highlighted_where_it_is(scene: Scene) -> None:
     assert (np.abs(first - accent).max(axis=-1) < 10)[a[1]:a[3], a[0]:a[2]].sum() > 30
     width = a[2] - a[0]
     assert width < SIZE[0] * 0.2             # one word, not the line
+
+
+@pytest.mark.parametrize("text, word", [("In twenty twenty-one, Beijing set itself a clear goal.", 2),
+                                        ("Our first value is \u201copenness\u201d, then inclusiveness.", 4)])
+def test_the_highlight_hides_no_letter_or_mark(text: str, word: int) -> None:
+    """Every bit of text ink, a comma or quote touching the spoken word included, is still ink with the
+    word highlighted: the pill holds the punctuation around the word instead of covering half of it."""
+    big = Scene((1920, 1080), get_look("official"))
+    words = tuple((m.start(), m.end()) for m in re.finditer(r"[\w'-]+", text))   # as speech timing gives them
+    plain = frame(big, SceneState(t_s=1.0, caption=Caption(text, words, -1)))
+    lit = frame(big, SceneState(t_s=1.0, caption=Caption(text, words, word)))
+    ink = plain.min(axis=-1) > 200                           # light caption text on the dark band
+    assert ink.sum() > 500
+    hidden = ink & (lit.min(axis=-1) < 150)
+    assert hidden.sum() == 0, f"{hidden.sum()} pixels of text are covered by the highlight"
 
 
 def test_long_captions_wrap_to_at_most_three_lines_and_page_with_the_word(scene: Scene) -> None:
