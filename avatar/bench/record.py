@@ -121,7 +121,7 @@ def measure(ctx: BenchContext) -> list[Figure]:
             f"encoder_limit_{name}_x", f"H.264 encoder alone, {name}30 (the machine's limit)", "x", tuple(limits),
             None, notes="the recorder's ffmpeg command (same size, preset, crf) fed "
                         f"{'320x180' if ctx.quick else size} frames of the same speech already in memory "
-                        "as yuv420p (the recorder's pixel path), "
+                        "(a two-second window played back and forth) as yuv420p (the recorder's pixel path), "
                         "with the speech's own voice as the audio (encoded to AAC as the recorder does)",
             comparable=not ctx.quick, extra={"size": size}))
         ratios = tuple(t / lim for t, lim in zip(totals, limits))
