@@ -90,8 +90,9 @@ class VideoEncoder:
     """The interface between frames and ffmpeg: raw frames in on stdin plus an audio file, an MP4 out.
 
     Frames come as BT.709 limited-range yuv420p (`pix_fmt_in="yuv420p"`, see avatar.yuv) or as 32-bit
-    RGB, which ffmpeg then converts. H.264 (libx264, yuv420p, BT.709 tags) and AAC, constant frame rate, `+faststart`. The audio is
-    padded with silence or cut so that it lasts exactly `frames / fps`, the length of the video.
+    RGB, which ffmpeg then converts. H.264 (libx264, yuv420p, BT.709 tags) and AAC, constant frame
+    rate, `+faststart`. The audio is padded with silence or cut so that it lasts exactly
+    `frames / fps`, the length of the video.
 
     Frames are handed over with `submit(data, tag)`; a writer thread pipes `data` (any buffer, e.g. a
     pygame surface's `get_buffer()`) to ffmpeg while the caller draws the next frame. `data` must stay

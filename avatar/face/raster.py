@@ -151,21 +151,9 @@ class Mapping:
         return [(self.origin_x + (x * c + y * sn) * s, self.origin_y + (-x * sn + y * c) * s)
                 for x, y in points]
 
-    def pts_array(self, points: "np.ndarray") -> list[list[float]]:
-        """`pts` for an (n, 2) float64 array at once: the same arithmetic in the same order, so the
-        same numbers, without a Python loop over the points."""
-        s = self.scale
-        x, y = points[:, 0], points[:, 1]
-        if self.tilt_deg == 0.0:
-            out = np.stack((self.origin_x + x * s, self.origin_y + y * s), axis=1)
-        else:
-            c, sn = math.cos(math.radians(self.tilt_deg)), math.sin(math.radians(self.tilt_deg))
-            out = np.stack((self.origin_x + (x * c + y * sn) * s, self.origin_y + (-x * sn + y * c) * s), axis=1)
-        return out.tolist()
-
     def pts_xy(self, xy: "np.ndarray") -> list[Point]:
-        """`pts` for a (2, n) float64 array of xs then ys: the same numbers as `pts_array` (the same
-        arithmetic on each point), sooner, since each row is contiguous and points become tuples."""
+        """`pts` for a (2, n) float64 array of xs then ys: the same arithmetic on each point, so the same
+        numbers, without a Python loop over the points."""
         s = self.scale
         x, y = xy[0], xy[1]
         if self.tilt_deg == 0.0:
