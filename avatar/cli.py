@@ -159,7 +159,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         painter = Repainter(scene)   # the recorder's frame buffers keep what was drawn into them
 
         def render(t_s: float, surface):
-            return painter.draw(surface, show.state_at(t_s))   # the areas it changed on `surface`
+            return painter.draw_i420(surface, show.state_at(t_s))   # what it changed on `surface`, and the face
 
         result = recorder.record(render, tl.duration_s, wav)
     if not args.quiet:

@@ -30,8 +30,9 @@ MIN_SIDE, MAX_SIDE = 16, 8192
 MIN_FPS, MAX_FPS = 1.0, 120.0
 
 # render(t_s, surface) draws frame t_s; it may return the areas it changed since it last drew on that
-# surface (None: maybe all of it). Only those areas are converted for the encoder.
-Render = Callable[[float, "pygame.Surface"], "Sequence[pygame.Rect] | None"]  # noqa: F821 - lazy pygame
+# surface (None: maybe all of it). Only those areas are converted for the encoder. It may also return
+# an avatar.yuv.FrameUpdate: those areas, then a call that writes straight into the yuv420p frame.
+Render = Callable[[float, "pygame.Surface"], "Sequence[pygame.Rect] | FrameUpdate | None"]  # noqa: F821 - lazy
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,8 @@ class Recorder:
         encoded meanwhile), so what the previous call drew is not there. Each surface still holds
         what `render` drew into it last (nothing else draws on them), so it may repaint only changes;
         if it returns the areas it changed on that surface, only those are converted to the encoder's
-        pixel format (avatar.yuv), else the whole picture is.
+        pixel format (avatar.yuv), else the whole picture is. A `FrameUpdate` adds a call that then
+        writes pixels straight into the frame (a face composed in yuv420p, not drawn on the surface).
         """
         if not (isinstance(duration_s, (int, float)) and math.isfinite(duration_s) and duration_s > 0):
             raise UsageError(f"video length {duration_s!r} s must be a positive number of seconds")
@@ -153,7 +155,7 @@ class Recorder:
 
         import pygame  # here, not at import time: `import avatar.recorder` stays cheap and headless
 
-        from avatar.yuv import I420Frame, surface_pixels
+        from avatar.yuv import FrameUpdate, I420Frame, surface_pixels
 
         w, h = self.size
         # Masks R=0xFF0000, G=0xFF00, B=0xFF: the memory layout avatar.yuv reads.
@@ -170,9 +172,14 @@ class Recorder:
                 for i in range(frames):
                     surface = free.pop() if free else encoder.reclaim()
                     changed = render(i / self.fps, surface)
+                    direct = None
+                    if isinstance(changed, FrameUpdate):
+                        changed, direct = changed.areas, changed.direct
                     frame = yuv[id(surface)]
                     # A buffer's first frame is converted whole, whatever render says it changed.
                     frame.update(surface_pixels(surface), changed if i >= len(surfaces) else None)
+                    if direct is not None:
+                        direct(frame)
                     encoder.submit(frame.data, surface)
                     bar.update()
                 encoder.finish()

@@ -12,6 +12,7 @@ import pygame
 from avatar.face.base import FacePart, union_of
 from avatar.scene import Scene
 from avatar.scene_state import SceneState
+from avatar.yuv import FrameUpdate
 
 PATCH_BYTES = 16 * 1024 * 1024   # still layers kept around the head (the body's few breath positions, a slide)
 _COVERED = object()              # the still key of a frame a title card covers whole
@@ -108,6 +109,37 @@ class Repainter:
             # the face (before and now) and a breath's change of the still layer differ.
             return [*changed[len(last.rects):], last.face, painted.face]
         return changed + list(painted.rects)
+
+    def draw_i420(self, surface: pygame.Surface, state: SceneState) -> FrameUpdate:
+        """`draw`, for a recorder's buffer: a face that can compose itself in yuv420p (`I420Face`) is
+        then left off `surface` and written straight into the frame after the areas are converted.
+
+        Over the same still layer as last time, only captions and the rest that changed are repainted
+        on `surface`; its face area is left as it was (stale: the frame gets the face). When something
+        drawn there lies over the face, or the still layer changed, the whole frame is drawn as `draw` does.
+        """
+        direct = self.scene.face_i420(surface, state)
+        last = self._painted.get(surface)
+        if direct is None or last is None or last.key != self.scene.still_key(surface, state):
+            return FrameUpdate(self.draw(surface, state))
+        area, write = direct
+        overlay = _overlay(state)
+        old_overlay = _outermost(last.moving[1:])
+        if overlay == last.overlay:
+            if any(r.colliderect(area) for r in old_overlay):   # the caption over the face stays
+                return FrameUpdate(self.draw(surface, state))
+            drawn, changed = list(last.moving[1:]), []
+        else:
+            self._restore(surface, state, old_overlay, self._patches.get(last.key))
+            drawn = self.scene.draw_overlay(surface, state)
+            if any(r.colliderect(area) for r in drawn):
+                # Now over the face: `draw` puts back all these areas, draws the frame there and reports
+                # them all (no overlay equals None), the old overlay's too: the frame still shows it.
+                self._painted[surface] = _Painted(last.key, (area, *old_overlay, *drawn), None, None)
+                return FrameUpdate(self.draw(surface, state))
+            changed = [*old_overlay, *_outermost(drawn)]
+        self._remember(surface, _Painted(last.key, (area, *drawn), overlay, None))
+        return FrameUpdate(changed, write)
 
     def _repaint_parts(self, surface: pygame.Surface, state: SceneState, last: _Painted,
                        parts: frozenset[FacePart], overlay: tuple) -> list[pygame.Rect] | None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections import OrderedDict
-from typing import Generic, Hashable, TypeVar
+from typing import TYPE_CHECKING, Callable, Generic, Hashable, TypeVar
 
 import numpy as np
 import pygame
 
 from avatar.errors import ConfigError
 from avatar.face.look import Look
-from avatar.face.base import Face, FacePart, LayeredFace, PartedFace
+from avatar.face.base import Face, FacePart, I420Face, LayeredFace, PartedFace
 from avatar.face.procedural import eye_line_px, head_unit_px
 from avatar.face.select import make_face
 from avatar.face.raster import blur, mix, shade
@@ -20,6 +20,9 @@ from avatar.fonts import FontBook
 from avatar.scene_listen import draw_listening
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
 from avatar.textseg import cjk_share, phrase_lines, tokens
+
+if TYPE_CHECKING:
+    from avatar.yuv import I420Frame
 
 MAX_CAPTION_LINES = 3
 CJK_CAPTION_LINES = 2    # Chinese: pages of two short lines, as in subtitles
@@ -131,6 +134,7 @@ class Scene:
         # Asked once: isinstance with a runtime-checkable Protocol costs a fifth of a millisecond.
         self._layered: LayeredFace | None = face if isinstance(face, LayeredFace) else None
         self._parted: PartedFace | None = face if isinstance(face, PartedFace) else None
+        self._i420: I420Face | None = face if isinstance(face, I420Face) else None
 
     # Layout --------------------------------------------------------------------------------
 
@@ -219,6 +223,18 @@ class Scene:
         if self._parted is None:
             return None
         return self._parted.moving_parts(surface, self.avatar_rect(bool(state.slide_path)), state.face)
+
+    def face_i420(self, surface: pygame.Surface,
+                  state: SceneState) -> tuple[pygame.Rect, Callable[[I420Frame], None]] | None:
+        """Where the face can write its moving part straight into a yuv420p frame, and the call that
+        does it (`I420Face`); None when it cannot (another kind of face, or one partly off the frame)."""
+        if self._i420 is None:
+            return None
+        face, rect = self._i420, self.avatar_rect(bool(state.slide_path))
+        area = face.i420_area(rect, surface.get_size())
+        if area is None:
+            return None
+        return area, lambda frame: face.draw_i420(frame, rect, state.face)
 
     def draw_face_parts(self, surface: pygame.Surface, state: SceneState) -> None:
         """Only the face's moving parts, within the clip: for a repaint that knows nothing else there

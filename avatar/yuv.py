@@ -12,7 +12,8 @@ luma per pixel, chroma per 2x2 block from the block's sum (areas are widened to 
 from __future__ import annotations
 
 import sys
-from typing import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -32,6 +33,15 @@ _C_ROUND = 128 * 1024 + 512
 _R, _G, _B = (2, 1, 0) if sys.byteorder == "little" else (1, 2, 3)
 
 Rect = tuple[int, int, int, int]      # x, y, w, h in pixels (a pygame.Rect works too)
+
+
+@dataclass(frozen=True)
+class FrameUpdate:
+    """What drawing a recorder's frame changed: `areas` of the picture to convert (None: all of it),
+    then `direct`, which writes pixels straight into the frame over them (a face composed in yuv420p)."""
+
+    areas: Sequence[Rect] | None
+    direct: "Callable[[I420Frame], None] | None" = None
 
 
 def i420_bytes(size: tuple[int, int]) -> int:
@@ -64,30 +74,36 @@ class I420Frame:
 
     def _convert(self, part: np.ndarray, x0: int, y0: int) -> None:
         h, w = part.shape[:2]
-        r, g, b = part[..., _R], part[..., _G], part[..., _B]
-        luma = r.astype(np.uint16)
-        luma *= _Y_R
-        luma += np.multiply(g, _Y_G, dtype=np.uint16)
-        luma += np.multiply(b, _Y_B, dtype=np.uint16)
-        luma += 128
-        luma >>= 8
-        luma += 16
-        self.y[y0:y0 + h, x0:x0 + w] = luma
-        sums = []
-        for ch in (r, g, b):                 # each 2x2 block's sum, 0..1020
-            s = ch[0::2, 0::2].astype(np.uint16)
-            s += ch[1::2, 0::2]
-            s += ch[0::2, 1::2]
-            s += ch[1::2, 1::2]
-            sums.append(s)
         cy, cx = y0 // 2, x0 // 2
-        for plane, (kr, kg, kb) in ((self.u, _CB), (self.v, _CR)):
-            c = np.multiply(sums[0], kr, dtype=np.int32)
-            c += np.multiply(sums[1], kg, dtype=np.int32)
-            c += np.multiply(sums[2], kb, dtype=np.int32)
-            c += _C_ROUND
-            c >>= 10
-            plane[cy:cy + h // 2, cx:cx + w // 2] = c
+        rgb_to_i420(part[..., _R], part[..., _G], part[..., _B], self.y[y0:y0 + h, x0:x0 + w],
+                    self.u[cy:cy + h // 2, cx:cx + w // 2], self.v[cy:cy + h // 2, cx:cx + w // 2])
+
+
+def rgb_to_i420(r: np.ndarray, g: np.ndarray, b: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray) -> None:
+    """Convert the (h, w) uint8 channels `r`, `g`, `b` (even sides) into the views `y` (h, w) and `u`, `v`
+    (h / 2, w / 2): the same bytes for the same pixels, whatever holds them."""
+    luma = r.astype(np.uint16)
+    luma *= _Y_R
+    luma += np.multiply(g, _Y_G, dtype=np.uint16)
+    luma += np.multiply(b, _Y_B, dtype=np.uint16)
+    luma += 128
+    luma >>= 8
+    luma += 16
+    y[...] = luma
+    sums = []
+    for ch in (r, g, b):                 # each 2x2 block's sum, 0..1020
+        s = ch[0::2, 0::2].astype(np.uint16)
+        s += ch[1::2, 0::2]
+        s += ch[0::2, 1::2]
+        s += ch[1::2, 1::2]
+        sums.append(s)
+    for plane, (kr, kg, kb) in ((u, _CB), (v, _CR)):
+        c = np.multiply(sums[0], kr, dtype=np.int32)
+        c += np.multiply(sums[1], kg, dtype=np.int32)
+        c += np.multiply(sums[2], kb, dtype=np.int32)
+        c += _C_ROUND
+        c >>= 10
+        plane[...] = c
 
 
 def boxes_to_convert(areas: Iterable[Rect] | None, size: tuple[int, int]) -> list[tuple[int, int, int, int]]:

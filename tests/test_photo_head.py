@@ -6,6 +6,8 @@ import cv2
 import numpy as np
 
 from avatar.face.photo_head import HeadCompositor
+from avatar.face.photo_planar import PlanarHead
+from avatar.yuv import rgb_to_i420
 
 BOXES = [(10, 8, 70, 30), (20, 26, 45, 44), (50, 26, 75, 44), (15, 40, 80, 90)]   # overlapping, like brows and eyes
 
@@ -48,3 +50,47 @@ def test_frames_from_reused_buffers_equal_frames_built_from_scratch() -> None:
         out = head.move(matrix)
         expected = from_scratch(base, mask, motion, moving, patches, matrix)
         assert np.array_equal(out, expected), f"frame {frame} differs"
+
+
+def smooth(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    """A photo-like RGB patch: noise blurred to features a few pixels wide."""
+    noise = rng.integers(0, 256, (h, w, 3), np.uint8)
+    return cv2.GaussianBlur(noise, (0, 0), 2.0)
+
+
+def test_the_head_composed_in_yuv420p_is_the_rgb_head_converted() -> None:
+    """The recorder's head (pasted, moved and faded on the Y, U and V planes of an even-edged area that
+    reaches past the head box) equals the RGB head converted to yuv420p, frame after frame: luma up to
+    rounding, chroma up to sampling the blocks before rather than after the move; and the area around
+    the head box shows the still photo."""
+    rng = np.random.default_rng(5)
+    photo = cv2.resize(smooth(rng, 60, 62), (124, 120), interpolation=cv2.INTER_CUBIC)   # the framed photo
+    hx, hy = 9, 7                                    # the head box's corner in the photo: odd, as it may be
+    base = photo[hy:hy + 100, hx:hx + 110]
+    motion = (slice(4, 96), slice(6, 100))
+    moving = (slice(1, 99), slice(3, 103))
+    ys, xs = np.mgrid[0:92, 0:94].astype(np.float32)
+    mask = np.clip(1.5 - np.hypot(ys - 46, xs - 47) / 30, 0, 1).astype(np.float32)
+    versions = [[smooth(rng, y1 - y0, x1 - x0) for _ in range(3)] for x0, y0, x1, y1 in BOXES]
+    rgb_head = HeadCompositor(base, mask, motion, moving, BOXES)
+    # `moving` on screen starts at the photo's (hx + 3, hy + 1) = (12, 8): even already; it ends at
+    # (hx + 103, hy + 99) = (112, 106), also even: widen by one pixel round it to test the reach.
+    x0, y0, x1, y1 = hx + 3 - 2, hy + 1 - 2, hx + 103 + 2, hy + 99 + 2
+    planar = PlanarHead(photo[y0:y1, x0:x1], (x0 - hx, y0 - hy), mask, motion, BOXES)
+    for frame in range(30):
+        patches = [v[(frame // (3 + i)) % 3] for i, v in enumerate(versions)]
+        matrix = cv2.getRotationMatrix2D((47.0, 80.0), 1.5 * np.sin(frame / 5), 1.0)
+        matrix[0, 2] += 2.5 * np.sin(frame / 7)
+        rgb_head.paste(patches)
+        want = photo.copy()
+        want[hy + 1:hy + 99, hx + 3:hx + 103] = rgb_head.move(matrix)
+        want = np.ascontiguousarray(want[y0:y1, x0:x1])
+        h, w = want.shape[:2]
+        wy, wu, wv = np.empty((h, w), np.uint8), np.empty((h // 2, w // 2), np.uint8), np.empty((h // 2, w // 2), np.uint8)
+        rgb_to_i420(want[..., 0], want[..., 1], want[..., 2], wy, wu, wv)
+        planar.paste(patches)
+        got = planar.move(matrix)
+        for name, g, e, most in (("Y", got[0], wy, 2), ("U", got[1], wu, 6), ("V", got[2], wv, 6)):
+            diff = np.abs(g.astype(int) - e)
+            assert diff.max() <= most, f"frame {frame}: {name} differs by {diff.max()}"
+            assert diff.mean() < 0.5, f"frame {frame}: {name} differs by {diff.mean():.2f} on average"

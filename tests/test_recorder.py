@@ -153,6 +153,39 @@ def test_a_render_that_says_what_it_changed_is_encoded_from_those_areas(wav: Pat
         assert abs(lum[150, 10] - 90) < 12                                     # the rest stays grey
 
 
+def test_pixels_a_render_writes_straight_into_the_frame_lie_over_those_converted(wav: Path, out_dir: Path):
+    """A render may write part of its picture straight into the encoder's yuv420p frame (as the photo
+    presenter's head is): that part shows over what it drew in RGB, also on frames it says changed
+    everywhere, and the RGB it left there stale never shows."""
+    import pygame
+
+    from avatar.yuv import FrameUpdate
+
+    box = (100, 40, 60, 60)       # x, y, w, h: written in yuv420p only
+
+    def direct(t: float, surface) -> FrameUpdate:
+        i = int(round(t * FPS))
+        surface.fill((200, 30, 30) if i % 20 < 10 else (30, 30, 200))    # red, then blue, every 10 frames
+        surface.fill((0, 255, 0), box)                                  # never shown: the frame gets grey
+
+        def write(frame) -> None:
+            x, y, w, h = box
+            frame.y[y:y + h, x:x + w] = 180
+            frame.u[y // 2:(y + h) // 2, x // 2:(x + w) // 2] = 128
+            frame.v[y // 2:(y + h) // 2, x // 2:(x + w) // 2] = 128
+
+        return FrameUpdate([pygame.Rect(0, 0, W, H)] if i % 3 else None, write)
+
+    target = out_dir / "direct.mp4"
+    record_video(direct, 1.0, wav, target, size=(W, H), fps=FPS, progress=False)
+    frames = decoded_frames(target)
+    for i in (0, 3, 5, 12, 25):
+        inside = frames[i][70, 130].astype(int)
+        assert np.abs(inside - 190).max() < 15, (i, inside)          # grey (Y 180 in limited range)
+        outside = frames[i][150, 30].astype(int)
+        assert (outside[0] > 150) == (i % 20 < 10) and (outside[2] > 150) == (i % 20 >= 10), (i, outside)
+
+
 @pytest.mark.parametrize("audio_s", [1.0, 3.0])
 def test_audio_is_padded_or_cut_to_the_video_length(tmp_path: Path, out_dir: Path, audio_s: float):
     """Audio shorter than the video gets silence at the end; longer audio is cut; both end together."""

@@ -111,6 +111,46 @@ def test_the_photo_presenter_repaints_to_the_same_pixels(slide: str) -> None:
     assert_repaints_like_full_draws(scene, talk(slide)[::2])
 
 
+def test_the_photo_presenter_records_its_head_straight_in_yuv420p(slide: str) -> None:
+    """For a recording, the portrait's head is composed in yuv420p and written into the encoder's frame
+    (nothing of it drawn in RGB or converted) whenever nothing else lies over it: every frame still
+    equals the full draw's, up to rounding in luma and the chroma blocks' sampling, as the show's
+    title card, lower third over the portrait's chin, captions and slide come and go."""
+    pytest.importorskip("mediapipe")
+    from matplotlib import cbook
+
+    from avatar.face.photo import PhotoFace
+
+    face = PhotoFace(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False), get_look("official"))
+    scene = Scene((640, 360), get_look("official"), face=face)
+    full = pygame.Surface(scene.size, 0, 32, (0xFF0000, 0xFF00, 0xFF, 0))
+    buffers = [pygame.Surface(scene.size, 0, 32, (0xFF0000, 0xFF00, 0xFF, 0)) for _ in range(2)]
+    frames = [I420Frame(scene.size) for _ in buffers]
+    whole = I420Frame(scene.size)
+    painter = Repainter(scene)
+    direct = drawn = converted_too = 0
+    for i, state in enumerate(talk(slide)[::2]):
+        k = i % 2
+        update = painter.draw_i420(buffers[k], state)
+        frames[k].update(surface_pixels(buffers[k]), update.areas if i >= 2 else None)
+        if update.direct is not None:
+            head = scene.face_i420(buffers[k], state)[0]
+            converted_too += any(head.colliderect(r) for r in update.areas)   # an old card or lower third
+            update.direct(frames[k])
+            direct += 1
+        else:
+            drawn += 1
+        scene.draw(full, state)
+        whole.update(surface_pixels(full))
+        for name in ("y", "u", "v"):
+            got, want = getattr(frames[k], name).astype(int), getattr(whole, name).astype(int)
+            diff = np.abs(got - want)
+            assert diff.max() <= (2 if name == "y" else 10), f"frame {i}: {name} differs by {diff.max()}"
+            assert diff.mean() < 0.1, f"frame {i}: {name} differs by {diff.mean():.3f} on average"
+    assert direct > drawn > 0      # mostly straight in yuv420p; drawn in RGB under the lower third and card
+    assert converted_too < direct / 10, "the head's area was converted from RGB as well on many frames"
+
+
 def test_repainting_is_cheaper_than_drawing_everything() -> None:
     """The still layer is not drawn again for every frame: the background is blitted only when the
     body moves with the breath, not once per frame."""

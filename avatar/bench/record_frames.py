@@ -3,7 +3,8 @@
     python -m avatar.bench.record_frames SCRIPT --size 1280x720 --frames 1800
 
 Draws the speech's first `--frames` frames as `avatar record` does (two alternating 32-bit buffers,
-`Repainter`, then `I420Frame.update` with the areas the repaint reports), without encoding, and prints
+`Repainter.draw_i420`, then `I420Frame.update` with the areas the repaint reports, then a face composed
+in yuv420p, counted as drawing), without encoding, and prints
 the mean milliseconds per frame of each step and the median number of pixels converted, as
 `draw_ms=... convert_ms=... converted_px=...`. Means, not medians: their sum is the CPU a recording
 spends per frame before ffmpeg.
@@ -38,12 +39,14 @@ def recorder_frame_costs(script: str, size: tuple[int, int], frames: int, fps: f
     for i in range(count):
         k = i % 2
         t0 = time.perf_counter()
-        changed = painter.draw(buffers[k], loaded.show.state_at(i / fps))
+        update = painter.draw_i420(buffers[k], loaded.show.state_at(i / fps))
         t1 = time.perf_counter()
-        areas = changed if i >= len(buffers) else None
+        areas = update.areas if i >= len(buffers) else None
         converted[k].update(surface_pixels(buffers[k]), areas)
         t2 = time.perf_counter()
-        draw_s.append(t1 - t0)
+        if update.direct is not None:        # a face composed in yuv420p: drawing, not converting
+            update.direct(converted[k])
+        draw_s.append(t1 - t0 + time.perf_counter() - t2)
         convert_s.append(t2 - t1)
         pixels.append(sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in boxes_to_convert(areas, size)))
     return {"draw_ms": 1000.0 * float(np.mean(draw_s)), "convert_ms": 1000.0 * float(np.mean(convert_s)),

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     import pygame
 
     from avatar.face.state import FaceState
+    from avatar.yuv import I420Frame
 
 
 @runtime_checkable
@@ -64,6 +65,22 @@ class PartedFace(LayeredFace, Protocol):
                      new_key: Hashable) -> "pygame.Rect":
         """Where in `rect` the still layers of two still keys may differ."""
         ...
+
+
+@runtime_checkable
+class I420Face(LayeredFace, Protocol):
+    """A layered face that can write its moving part straight into a recorder's yuv420p frame.
+
+    `draw_i420` writes, over `i420_area` (even edges, inside the frame; None: it cannot), what
+    `draw_moving` would draw there over the still layer, converted to yuv420p (up to rounding and the
+    chroma blocks' sampling). A recorder then neither draws nor converts the face in RGB.
+    """
+
+    def i420_area(self, rect: "pygame.Rect | tuple[int, int, int, int]",
+                  frame_size: tuple[int, int]) -> "pygame.Rect | None": ...
+
+    def draw_i420(self, frame: "I420Frame", rect: "pygame.Rect | tuple[int, int, int, int]",
+                  state: "FaceState") -> None: ...
 
 
 MIN_FACE_RECT_PX = 8   # a rect smaller than this on either side draws nothing

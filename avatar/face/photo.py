@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,9 +20,11 @@ from avatar.face.look import Look
 from avatar.face.photo_eyes import BrowRig, EyeRig
 from avatar.face.photo_head import HeadCompositor
 from avatar.face.photo_mouth import HEAD_UNITS_PER_FACE, MouthRig
+from avatar.face.photo_planar import PlanarHead
 from avatar.face.photo_rig import ASPECT, Rig, load_rig
 from avatar.face.state import FaceState
 from avatar.lipsync.track import MouthShape
+from avatar.yuv import I420Frame
 
 OPEN_LEVELS = 10
 BLINK_LEVELS = 7
@@ -77,6 +79,8 @@ class _Layout:
     mouth_patches: "OrderedDict[tuple, np.ndarray]"
     eye_patches: dict
     brow_patches: dict
+    mask: np.ndarray                  # the head's share of each pixel of `head.motion`
+    planar: dict = field(default_factory=dict)   # PlanarHead per yuv420p area (x, y, w, h in panel pixels)
 
 
 class PhotoFace:
@@ -171,7 +175,7 @@ class PhotoFace:
         head = HeadCompositor(np.ascontiguousarray(image[y0:y1, x0:x1]), mask, motion, moving, pasted)
         return _Layout(size, base, photo, {}, (pad + border, pad + border), pad, head_box, head,
                        (pivot[0] - motion[1].start, pivot[1] - motion[0].start), HEAD_UNITS_PER_FACE * fh,
-                       mouth, eyes, brows, OrderedDict(), {}, {})
+                       mouth, eyes, brows, OrderedDict(), {}, {}, mask)
 
     @staticmethod
     def _head_mask(box, cx: float, cy: float, fh: float) -> np.ndarray:
@@ -240,24 +244,80 @@ class PhotoFace:
     def draw_moving(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
                     state: FaceState) -> pygame.Rect:
         """The head for `state` (features pasted, then moved) over the photo; returns the area drawn on."""
-        import cv2
-
         rect = pygame.Rect(rect)
         panel = panel_rect(rect)
         if panel.w < 8 or panel.h < 8:
             return pygame.Rect(rect.topleft, (0, 0))
         layout = self._layout(panel.size)
         self.pose_pixels(layout, state)
+        out = layout.head.move(self._matrix(layout, state))
+        img = pygame.image.frombuffer(out, (out.shape[1], out.shape[0]), "RGB")
+        return surface.blit(img, self._moving_rect(layout, panel).topleft)
+
+    def i420_area(self, rect: pygame.Rect | tuple[int, int, int, int],
+                  frame_size: tuple[int, int]) -> pygame.Rect | None:
+        """Where `draw_i420` writes in a frame of `frame_size`: the area `draw_moving` draws on, widened
+        to even edges (None: the head does not lie inside the frame)."""
+        panel = panel_rect(pygame.Rect(rect))
+        if panel.w < 8 or panel.h < 8:
+            return None
+        area = self._moving_rect(self._layout(panel.size), panel)
+        x0, y0 = area.x & ~1, area.y & ~1
+        x1, y1 = area.right + area.right % 2, area.bottom + area.bottom % 2
+        if x0 < 0 or y0 < 0 or x1 > frame_size[0] or y1 > frame_size[1] or not panel.contains((x0, y0, x1 - x0, y1 - y0)):
+            return None
+        return pygame.Rect(x0, y0, x1 - x0, y1 - y0)
+
+    def draw_i420(self, frame: I420Frame, rect: pygame.Rect | tuple[int, int, int, int], state: FaceState) -> None:
+        """Write what `draw_moving` draws for `state` straight into the yuv420p `frame`, over `i420_area`:
+        the head composed in Y, U and V (`PlanarHead`), not drawn in RGB and converted."""
+        rect = pygame.Rect(rect)
+        area = self.i420_area(rect, frame.size)
+        if area is None:
+            raise ValueError("the photo's head does not lie inside the frame: draw it with draw_moving")
+        panel = panel_rect(rect)
+        layout = self._layout(panel.size)
+        head = self._planar(layout, area.move(-panel.x, -panel.y))
+        head.paste(self._patches(layout, state))
+        y, u, v = head.move(self._matrix(layout, state))
+        x0, y0, w, h = area
+        frame.y[y0:y0 + h, x0:x0 + w] = y
+        frame.u[y0 // 2:(y0 + h) // 2, x0 // 2:(x0 + w) // 2] = u
+        frame.v[y0 // 2:(y0 + h) // 2, x0 // 2:(x0 + w) // 2] = v
+
+    def _planar(self, layout: _Layout, area: pygame.Rect) -> PlanarHead:
+        """The yuv420p head over `area` (panel pixels), made once per area."""
+        key = tuple(area)
+        head = layout.planar.get(key)
+        if head is None:
+            if len(layout.planar) >= 4:
+                layout.planar.pop(next(iter(layout.planar)))
+            photo = pygame.surfarray.array3d(layout.photo).transpose(1, 0, 2)
+            rgb = photo[area.top:area.bottom, area.left:area.right]
+            border = layout.inner[0] - layout.pad
+            origin = (area.x - border - layout.head_box[0], area.y - border - layout.head_box[1])
+            head = layout.planar[key] = PlanarHead(rgb, origin, layout.mask, layout.head.motion, layout.head.boxes)
+        return head
+
+    @staticmethod
+    def _moving_rect(layout: _Layout, panel: pygame.Rect) -> pygame.Rect:
+        """The screen area of the head box's moving part for the panel at `panel`."""
+        rows, cols = layout.head.moving
+        border = layout.inner[0] - layout.pad
+        return pygame.Rect(panel.x + border + layout.head_box[0] + cols.start,
+                           panel.y + border + layout.head_box[1] + rows.start,
+                           cols.stop - cols.start, rows.stop - rows.start)
+
+    @staticmethod
+    def _matrix(layout: _Layout, state: FaceState) -> np.ndarray:
+        """The head's move for `state`: a roll about the chin, then a shift, in motion-area pixels."""
+        import cv2
+
         tilt = max(-MAX_TILT_DEG, min(MAX_TILT_DEG, state.head_tilt_deg))
         m = cv2.getRotationMatrix2D(layout.pivot, tilt, 1.0)
         m[0, 2] += state.head_dx * layout.unit_px
         m[1, 2] += state.head_dy * layout.unit_px
-        out = layout.head.move(m)
-        rows, cols = layout.head.moving
-        img = pygame.image.frombuffer(out, (out.shape[1], out.shape[0]), "RGB")
-        x0, y0 = layout.head_box[0], layout.head_box[1]
-        return surface.blit(img, (panel.x - layout.pad + layout.inner[0] + x0 + cols.start,
-                                  panel.y - layout.pad + layout.inner[1] + y0 + rows.start))
+        return m
 
     @staticmethod
     def _blit_still(surface: pygame.Surface, layout: _Layout, panel: pygame.Rect) -> None:
@@ -282,6 +342,10 @@ class PhotoFace:
         """The head region (before head motion) with the mouth, eyes and brows of `state` pasted in.
 
         The array is the layout's own work buffer: the next call overwrites it."""
+        return layout.head.paste(self._patches(layout, state))
+
+    def _patches(self, layout: _Layout, state: FaceState) -> list[np.ndarray]:
+        """The brows, eyes and mouth patches for `state`, in the head's paste order."""
         amount = min(1.0, max(0.0, state.expression_amount))
         smile = _SMILE.get(state.expression, 0.0) * amount
         smile_q = round(smile / SMILE_STEP)
@@ -290,8 +354,7 @@ class PhotoFace:
         brow_q = round(brow * BROW_LEVELS)
         blink_q = round(min(1.0, max(0.0, state.blink)) * BLINK_LEVELS)
         gaze_q = round(max(-1.0, min(1.0, state.gaze_x)) * GAZE_LEVELS)
-        return layout.head.paste([self._brow_patch(layout, brow_q),
-                                  self._eye_patch(layout, 0, blink_q, gaze_q),
-                                  self._eye_patch(layout, 1, blink_q, gaze_q),
-                                  self._mouth_patch(layout, state.mouth_shape, level, smile_q)])
-
+        return [self._brow_patch(layout, brow_q),
+                self._eye_patch(layout, 0, blink_q, gaze_q),
+                self._eye_patch(layout, 1, blink_q, gaze_q),
+                self._mouth_patch(layout, state.mouth_shape, level, smile_q)]

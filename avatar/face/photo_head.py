@@ -22,19 +22,20 @@ class HeadCompositor:
     when the pose changed there."""
 
     def __init__(self, head_base: np.ndarray, mask: np.ndarray, motion: tuple[slice, slice],
-                 moving: tuple[slice, slice], boxes: list[Box]) -> None:
+                 moving: tuple[slice, slice], boxes: list[Box], *, tile_px: int = TILE_PX,
+                 band_px: int = BAND_PX) -> None:
         self.pose = head_base.copy()
         self.motion, self.moving = motion, moving
         self.boxes = boxes
         self._pasted: list[np.ndarray | None] = [None] * len(boxes)
-        self.tiles, still_tiles = _tiles(mask)
+        self.tiles, still_tiles = _tiles(mask, tile_px, band_px)
         rows, cols = moving
         dy, dx = motion[0].start - rows.start, motion[1].start - cols.start
         self._still = [(r.start + dy, r.stop + dy, c.start + dx, c.stop + dx) for r, c in still_tiles]
         self._still += _frame((0, rows.stop - rows.start, 0, cols.stop - cols.start),
                               (dy, dy + motion[0].stop - motion[0].start, dx, dx + motion[1].stop - motion[1].start))
-        self.out = np.ascontiguousarray(self.pose[moving])
-        self._out_from: tuple = tuple(self._pasted)
+        self.out = self.pose[moving].copy()      # its own buffer, even when `moving` is the whole box
+        self._out_from: tuple | None = tuple(self._pasted)   # None: `pose` changed outside `paste`
         self.moved = np.empty_like(self.pose[motion])
         # Every frame works on the same buffers: their views are cut once.
         pose, out, moved = self.pose, self.out, self.moved
@@ -49,21 +50,18 @@ class HeadCompositor:
 
     def paste(self, patches: list[np.ndarray]) -> np.ndarray:
         """`pose` with `patches` (one per box, in the boxes' order) pasted in."""
-        fresh: list[Box] = []
-        for i, (patch, box) in enumerate(zip(patches, self.boxes)):
-            if patch is self._pasted[i] and not any(_overlap(box, b) for b in fresh):
-                continue
-            x0, y0, x1, y1 = box
-            self.pose[y0:y1, x0:x1] = patch
-            self._pasted[i] = patch
-            fresh.append(box)
+        paste_changed(self.pose, patches, self.boxes, self._pasted)
         return self.pose
+
+    def pose_changed(self) -> None:
+        """Say that `pose` was written to outside `paste`: the next `move` copies its still parts again."""
+        self._out_from = None
 
     def move(self, matrix: np.ndarray) -> np.ndarray:
         """`out`: the head moved by the 2x3 `matrix` (about the motion area's origin) over the still photo."""
         import cv2
 
-        if any(a is not b for a, b in zip(self._out_from, self._pasted)):
+        if self._out_from is None or any(a is not b for a, b in zip(self._out_from, self._pasted)):
             for dst, src in self._still_views:
                 np.copyto(dst, src)
             self._out_from = tuple(self._pasted)
@@ -84,6 +82,21 @@ class HeadCompositor:
         for src1, src2, w, inv, dst in self._blend_views:
             cv2.blendLinear(src1, src2, w, inv, dst=dst)
         return self.out
+
+
+def paste_changed(pose: np.ndarray, patches: list[np.ndarray], boxes: list[Box],
+                  pasted: list[np.ndarray | None]) -> list[Box]:
+    """Paste each patch into its box of `pose` unless `pasted` shows it there already (and no box pasted
+    before it overlaps it); update `pasted` and return the boxes pasted."""
+    fresh: list[Box] = []
+    for i, (patch, box) in enumerate(zip(patches, boxes)):
+        if patch is pasted[i] and not any(_overlap(box, b) for b in fresh):
+            continue
+        x0, y0, x1, y1 = box
+        pose[y0:y1, x0:x1] = patch
+        pasted[i] = patch
+        fresh.append(box)
+    return fresh
 
 
 def _tiles(mask: np.ndarray, step: int = TILE_PX, band: int = BAND_PX) -> tuple[list, list]:
