@@ -12,7 +12,7 @@ import pygame
 from avatar.face.base import FacePart, union_of
 from avatar.scene import Scene
 from avatar.scene_state import SceneState
-from avatar.yuv import FrameUpdate
+from avatar.yuv import FrameUpdate, I420Frame, surface_pixels
 
 PATCH_BYTES = 16 * 1024 * 1024   # still layers kept around the head (the body's few breath positions, a slide)
 _COVERED = object()              # the still key of a frame a title card covers whole
@@ -115,8 +115,10 @@ class Repainter:
         then left off `surface` and written straight into the frame after the areas are converted.
 
         Over the same still layer as last time, only captions and the rest that changed are repainted
-        on `surface`; its face area is left as it was (stale: the frame gets the face). When something
-        drawn there lies over the face, or the still layer changed, the whole frame is drawn as `draw` does.
+        on `surface`; its face area is left as it was (stale: the frame gets the face). Where a caption
+        or lower third lies over the face, the face's pixels there are taken back from the frame, the
+        overlay drawn over them and converted again. When the still layer changed, or a card covers
+        much of the face, the whole frame is drawn as `draw` does.
         """
         direct = self.scene.face_i420(surface, state)
         last = self._painted.get(surface)
@@ -126,20 +128,37 @@ class Repainter:
         overlay = _overlay(state)
         old_overlay = _outermost(last.moving[1:])
         if overlay == last.overlay:
-            if any(r.colliderect(area) for r in old_overlay):   # the caption over the face stays
-                return FrameUpdate(self.draw(surface, state))
             drawn, changed = list(last.moving[1:]), []
         else:
             self._restore(surface, state, old_overlay, self._patches.get(last.key))
             drawn = self.scene.draw_overlay(surface, state)
-            if any(r.colliderect(area) for r in drawn):
-                # Now over the face: `draw` puts back all these areas, draws the frame there and reports
-                # them all (no overlay equals None), the old overlay's too: the frame still shows it.
-                self._painted[surface] = _Painted(last.key, (area, *old_overlay, *drawn), None, None)
-                return FrameUpdate(self.draw(surface, state))
             changed = [*old_overlay, *_outermost(drawn)]
+        over = union_of(r.clip(area) for r in drawn)
+        if over.w * over.h > area.w * area.h // 4:
+            # `draw` puts back all these areas, draws the frame there and reports them all (no overlay
+            # equals None), the old overlay's too: the frame still shows it.
+            self._painted[surface] = _Painted(last.key, (area, *old_overlay, *drawn), None, None)
+            return FrameUpdate(self.draw(surface, state))
         self._remember(surface, _Painted(last.key, (area, *drawn), overlay, None))
-        return FrameUpdate(changed, write)
+        changed = [part for r in changed for part in _outside(r, area)]     # the face is written over it
+        if over.w == 0:
+            return FrameUpdate(changed, write)
+        box = (over.x & ~1, over.y & ~1, over.right + over.right % 2, over.bottom + over.bottom % 2)
+
+        def write_under_overlay(frame: I420Frame) -> None:
+            write(frame)
+            pixels = surface_pixels(surface)
+            frame.paint(pixels, box)             # the face there, from the frame
+            del pixels                           # (the view locks the surface)
+            clip = surface.get_clip()
+            surface.set_clip(pygame.Rect(box[0], box[1], box[2] - box[0], box[3] - box[1]))
+            try:
+                self.scene.draw_overlay(surface, state)
+            finally:
+                surface.set_clip(clip)
+            frame.update(surface_pixels(surface), [(box[0], box[1], box[2] - box[0], box[3] - box[1])])
+
+        return FrameUpdate(changed, write_under_overlay)
 
     def _repaint_parts(self, surface: pygame.Surface, state: SceneState, last: _Painted,
                        parts: frozenset[FacePart], overlay: tuple) -> list[pygame.Rect] | None:
@@ -202,6 +221,18 @@ class Repainter:
         while len(self._patches) > 1 and sum(p.get_width() * p.get_height() * 4
                                              for _, p in self._patches.values()) > PATCH_BYTES:
             self._patches.popitem(last=False)
+
+
+def _outside(rect: pygame.Rect, hole: pygame.Rect) -> list[pygame.Rect]:
+    """`rect` without `hole`: up to four strips (above, below, left, right)."""
+    if not rect.colliderect(hole):
+        return [rect]
+    top, bottom = max(rect.top, hole.top), min(rect.bottom, hole.bottom)
+    strips = [pygame.Rect(rect.left, rect.top, rect.w, top - rect.top),
+              pygame.Rect(rect.left, bottom, rect.w, rect.bottom - bottom),
+              pygame.Rect(rect.left, top, hole.left - rect.left, bottom - top),
+              pygame.Rect(hole.right, top, rect.right - hole.right, bottom - top)]
+    return [s for s in strips if s.w > 0 and s.h > 0]
 
 
 def _outermost(rects: list[pygame.Rect]) -> tuple[pygame.Rect, ...]:

@@ -72,6 +72,21 @@ class I420Frame:
         for x0, y0, x1, y1 in boxes_to_convert(areas, self.size):
             self._convert(pixels[y0:y1, x0:x1], x0, y0)
 
+    def paint(self, pixels: np.ndarray, box: tuple[int, int, int, int]) -> None:
+        """The reverse of `update` for one box (x0, y0, x1, y1, even edges): put the frame's colours
+        there into `pixels` (the 32-bit layout), so something can be drawn over them and converted back.
+        A round trip moves luma by a level or two and gives each 2x2 block its own chroma."""
+        x0, y0, x1, y1 = box
+        luma = (self.y[y0:y1, x0:x1].astype(np.float32) - 16.0) * (255 / 219)
+        cb, cr = ((plane[y0 // 2:y1 // 2, x0 // 2:x1 // 2].astype(np.float32) - 128.0) * (255 / 224)
+                  for plane in (self.u, self.v))
+        cb, cr = (np.repeat(np.repeat(c, 2, axis=0), 2, axis=1) for c in (cb, cr))
+        kr, kb = 2 * (1 - _KR), 2 * (1 - _KB)
+        out = pixels[y0:y1, x0:x1]
+        for channel, value in ((_R, luma + kr * cr), (_B, luma + kb * cb),
+                               (_G, luma - (_KR * kr * cr + _KB * kb * cb) / _KG)):
+            out[..., channel] = np.clip(np.rint(value), 0, 255)
+
     def _convert(self, part: np.ndarray, x0: int, y0: int) -> None:
         h, w = part.shape[:2]
         cy, cx = y0 // 2, x0 // 2

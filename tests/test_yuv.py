@@ -89,3 +89,25 @@ def test_odd_sizes_and_other_surfaces_are_refused() -> None:
         surface_pixels(pygame.Surface((4, 4), 0, 24))
     with pytest.raises(ValueError, match="picture is"):
         I420Frame((4, 4)).update(surface_pixels(pygame.Surface((6, 4), 0, 32, MASKS)))
+
+
+def test_colours_taken_back_from_a_frame_convert_to_the_same_frame() -> None:
+    """`paint` puts a frame's colours back into a picture (to draw something over them): the primaries
+    and greys come back within two levels, and a photo-like picture taken back converts to the same
+    frame within a level (its chroma blocks are flat by then)."""
+    for rgb in ((0, 0, 0), (255, 255, 255), (255, 0, 0), (0, 255, 0), (0, 0, 255), (128, 128, 128)):
+        surf = surface_of(np.zeros((4, 6, 3), np.uint8))
+        converted(np.full((4, 6, 3), rgb, np.uint8)).paint(surface_pixels(surf), (0, 0, 6, 4))
+        back = pygame.surfarray.array3d(surf)
+        assert np.abs(back.astype(int) - rgb).max() <= 2, (rgb, back[0, 0])
+    rng = np.random.default_rng(2)
+    photo = np.clip(rng.normal(128, 60, (12, 16, 3)), 0, 255).astype(np.uint8)
+    photo = np.repeat(np.repeat(photo, 4, axis=0), 4, axis=1)           # soft blocks, as in a photo
+    frame = converted(photo)
+    surf = surface_of(np.zeros_like(photo))
+    frame.paint(surface_pixels(surf), (8, 4, 56, 44))                   # x0, y0, x1, y1
+    again = I420Frame(frame.size)
+    again.update(surface_pixels(surf), [(8, 4, 48, 40)])                # x, y, w, h
+    for name, (x0, y0, x1, y1) in (("y", (8, 4, 56, 44)), ("u", (4, 2, 28, 22)), ("v", (4, 2, 28, 22))):
+        got, want = getattr(again, name)[y0:y1, x0:x1], getattr(frame, name)[y0:y1, x0:x1]
+        assert np.abs(got.astype(int) - want).max() <= 1, name
