@@ -1,6 +1,6 @@
 """The machine's own limit for `avatar record`: the H.264 encoder alone, fed frames already in memory.
 
-    python -m avatar.bench.encoder_limit SCRIPT --size 1280x720 --seconds 60
+    python -m avatar.bench.encoder_limit SCRIPT --size 1280x720 --seconds 60 [--face PHOTO]
 
 Draws a few seconds of the speech's own frames once (same scene, captions burnt in) and converts
 them to yuv420p as the recorder does, then pipes them to the recorder's ffmpeg command (same size,
@@ -24,10 +24,11 @@ WINDOW_FRAMES = 60      # frames drawn once and replayed forwards and backwards 
 
 
 def encoder_only_x(script: str, size: tuple[int, int], seconds: float, fps: float = 30.0,
-                   pixels: str = "yuv") -> float:
+                   pixels: str = "yuv", face: str | None = None) -> float:
     """x real time of the recorder's ffmpeg command fed `seconds` of frames from memory: as yuv420p
     (`pixels="yuv"`, the recorder's path) or as 32-bit RGB that ffmpeg converts (`"rgb"`, the path
-    before the recorder made yuv420p itself; kept as a reference)."""
+    before the recorder made yuv420p itself; kept as a reference). `face`: a portrait photo or sprite
+    folder presents instead of the drawn presenter (its own frames, as its recording encodes them)."""
     import pygame
 
     from avatar import ffmpeg
@@ -37,7 +38,7 @@ def encoder_only_x(script: str, size: tuple[int, int], seconds: float, fps: floa
     from avatar.yuv import I420Frame, surface_pixels
 
     pygame.font.init()
-    loaded = load_show(ShowRequest(script=script, captions=True), live=False)
+    loaded = load_show(ShowRequest(script=script, captions=True, face=face), live=False)
     scene = Scene(size, loaded.look, show_captions=True)
     surface = pygame.Surface(size, 0, 32, (0xFF0000, 0xFF00, 0xFF, 0))   # the recorder's layout
     start_s = min(20.0, loaded.timeline.duration_s / 2)
@@ -77,10 +78,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--pixels", choices=("yuv", "rgb"), default="yuv",
                    help="yuv: yuv420p frames, as the recorder sends them; rgb: 32-bit frames ffmpeg converts")
+    p.add_argument("--face", default=None, help="a portrait photo or sprite folder instead of the drawn presenter")
     args = p.parse_args(argv)
     from avatar.recorder import parse_size
 
-    print(f"encoder_x={encoder_only_x(args.script, parse_size(args.size), args.seconds, pixels=args.pixels):.4f}")
+    speed = encoder_only_x(args.script, parse_size(args.size), args.seconds, pixels=args.pixels, face=args.face)
+    print(f"encoder_x={speed:.4f}")
     return 0
 
 

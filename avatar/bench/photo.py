@@ -47,7 +47,7 @@ def measure(ctx: BenchContext) -> list[Figure]:
                    tuple(p / lim for p, lim in zip(photo_x[name], limit_x[name])),
                    Budget(LIMIT_RATIO, higher_is_better=True),
                    notes="each run's record speed divided by the encoder-only speed measured just before it "
-                         "(the same limit as for the drawn presenter: the speech's frames, voice and settings)",
+                         "on the photo presenter's own frames (the speech's, with its voice and settings)",
                    comparable=not ctx.quick)]
     figures += cost_figures("photo_record_1080p", "`avatar record --face` 1080p30", costs, not ctx.quick)
     figures += [
@@ -100,7 +100,7 @@ def _record(ctx: BenchContext, photo) -> tuple[dict[str, list[float]], dict[str,
         for name, size in SIZES.items():
             size = "320x180" if ctx.quick else size
             ctx.log(f"photo presenter: {name} encoder-only limit and record, run {run + 1}")
-            limit_x[name].append(encoder_limit_x(ctx, script, size, env, folder))
+            limit_x[name].append(encoder_limit_x(ctx, script, size, env, folder, face=str(photo)))
             done = run_avatar(base + ["--size", size, "--burn-captions", "--face", str(photo)], env, cwd=folder)
             video_s, _ = parse_wrote(done)
             photo_x[name].append(video_s / done.wall_s)

@@ -35,11 +35,12 @@ def parse_wrote(done: Finished) -> tuple[float, float]:
     return float(m.group(1)), float(m.group(3))
 
 
-def encoder_limit_x(ctx: BenchContext, script, size: str, env: dict[str, str], folder, pixels: str = "yuv"
-                    ) -> float:
-    """The encoder-only speed (x real time) for `script`'s frames at `size`, in a process of its own."""
-    lim = run_avatar([str(script), "--size", size, "--seconds", "10" if ctx.quick else "60", "--pixels", pixels],
-                     env, cwd=folder, module="avatar.bench.encoder_limit")
+def encoder_limit_x(ctx: BenchContext, script, size: str, env: dict[str, str], folder, pixels: str = "yuv",
+                    face: str | None = None) -> float:
+    """The encoder-only speed (x real time) for `script`'s frames at `size` (with `face` presenting, if
+    given), in a process of its own."""
+    args = [str(script), "--size", size, "--seconds", "10" if ctx.quick else "60", "--pixels", pixels]
+    lim = run_avatar(args + (["--face", face] if face else []), env, cwd=folder, module="avatar.bench.encoder_limit")
     m = _LIMIT.search(lim.stdout)
     if not m:
         raise BenchError(f"the encoder-only run printed no speed: {lim.stderr.strip()[-300:]!r}")
