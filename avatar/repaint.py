@@ -22,12 +22,13 @@ _COVERED = object()              # the still key of a frame a title card covers 
 class _Painted:
     """What a surface holds: the still layer for `key`, with moving parts drawn over it in `moving`
     (the face's area first, then those of `overlay`: captions, lower third...), the face made of
-    `parts` when it can list them."""
+    `parts` when it can list them, the caption page and spoken word's highlight `mark` (`Scene.caption_mark`)."""
 
     key: Hashable
     moving: tuple[pygame.Rect, ...]
     overlay: tuple
     parts: frozenset[FacePart] | None
+    mark: tuple | None = None
 
     @property
     def face(self) -> pygame.Rect:
@@ -100,7 +101,7 @@ class Repainter:
             self._restore(surface, state, last.rects, self._patches.get(key))
             changed = list(last.rects)
         moving = tuple(self.scene.draw_moving(surface, state))
-        painted = _Painted(key, moving, overlay, parts)
+        painted = _Painted(key, moving, overlay, parts, self.scene.caption_mark(state))
         self._remember(surface, painted)
         if changed is None:
             return None
@@ -126,9 +127,14 @@ class Repainter:
             return FrameUpdate(self.draw(surface, state))
         area, write = direct
         overlay = _overlay(state)
+        mark = self.scene.caption_mark(state)
         old_overlay = _outermost(last.moving[1:])
+        marks = self._marks_moved(last, overlay, mark, (area,)) if overlay != last.overlay else None
         if overlay == last.overlay:
             drawn, changed = list(last.moving[1:]), []
+        elif marks is not None:                           # only the spoken word's highlight moved
+            changed = [self._repaint_overlay_in(surface, state, last.key, marks)]
+            drawn = list(_outermost([*last.moving[1:], *marks]))
         else:
             self._restore(surface, state, old_overlay, self._patches.get(last.key))
             drawn = self.scene.draw_overlay(surface, state)
@@ -139,7 +145,7 @@ class Repainter:
             # equals None), the old overlay's too: the frame still shows it.
             self._painted[surface] = _Painted(last.key, (area, *old_overlay, *drawn), None, None)
             return FrameUpdate(self.draw(surface, state))
-        self._remember(surface, _Painted(last.key, (area, *drawn), overlay, None))
+        self._remember(surface, _Painted(last.key, (area, *drawn), overlay, None, mark))
         changed = [part for r in changed for part in _outside(r, area)]     # the face is written over it
         if over.w == 0:
             return FrameUpdate(changed, write)
@@ -164,12 +170,16 @@ class Repainter:
                        parts: frozenset[FacePart], overlay: tuple) -> list[pygame.Rect] | None:
         """Same still layer as `surface` holds: only the face's parts that differ (a blink, the mouth
         and jaw) are put back and drawn again, clipped to where they lie, and the captions and the
-        rest if they changed. None (nothing drawn) when an old caption or card lay over the face."""
+        rest if they changed (only the spoken word's highlights when nothing else did). None (nothing
+        drawn) when an old caption or card lay over the face."""
         changed = [pygame.Rect(part.area) for part in parts ^ last.parts]
         face = union_of(pygame.Rect(part.area) for part in parts)
+        mark = self.scene.caption_mark(state)
         new_overlay = overlay != last.overlay
+        marks = self._marks_moved(last, overlay, mark, (last.face, face)) if new_overlay else None
         old_overlay = _outermost(last.moving[1:])
-        if new_overlay and any(r.colliderect(last.face) or r.colliderect(face) for r in old_overlay):
+        if new_overlay and marks is None and any(r.colliderect(last.face) or r.colliderect(face)
+                                                 for r in old_overlay):
             return None
         if changed:
             bound = union_of(changed)
@@ -177,19 +187,50 @@ class Repainter:
             clip = surface.get_clip()
             surface.set_clip(bound.clip(clip))
             try:
-                if not new_overlay and any(r.colliderect(bound) for r in old_overlay):
+                if (not new_overlay or marks is not None) and any(r.colliderect(bound) for r in old_overlay):
                     self.scene.draw_moving(surface, state)     # a caption or card lies over the face there
                 else:
                     self.scene.draw_face_parts(surface, state)
             finally:
                 surface.set_clip(clip)
         if not new_overlay:
-            self._remember(surface, _Painted(last.key, (face, *last.moving[1:]), overlay, parts))
+            self._remember(surface, _Painted(last.key, (face, *last.moving[1:]), overlay, parts, mark))
             return changed
+        if marks is not None:
+            area = self._repaint_overlay_in(surface, state, last.key, marks)
+            self._remember(surface, _Painted(last.key, (face, *_outermost([*last.moving[1:], *marks])), overlay,
+                                             parts, mark))
+            return [*changed, area]
         self._restore(surface, state, old_overlay, self._patches.get(last.key))
         drawn = self.scene.draw_overlay(surface, state)
-        self._remember(surface, _Painted(last.key, (face, *drawn), overlay, parts))
+        self._remember(surface, _Painted(last.key, (face, *drawn), overlay, parts, mark))
         return [*changed, *old_overlay, *_outermost(drawn)]
+
+    def _marks_moved(self, last: _Painted, overlay: tuple, mark: tuple | None,
+                     faces: tuple[pygame.Rect, ...]) -> list[pygame.Rect] | None:
+        """When the overlay differs from `last`'s only in which word of the same caption page is
+        highlighted, and neither highlight touches `faces`: the two highlights' areas (all that
+        differs). Else None."""
+        if mark is None or last.mark is None or mark[0] != last.mark[0] or overlay[1:] != last.overlay[1:]:
+            return None
+        marks = [r for r in (last.mark[1], mark[1]) if r is not None]
+        if any(m.colliderect(f) for m in marks for f in faces):
+            return None
+        return marks
+
+    def _repaint_overlay_in(self, surface: pygame.Surface, state: SceneState, key: Hashable,
+                            areas: list[pygame.Rect]) -> pygame.Rect:
+        """Put the still layer back where `areas` lie and draw the overlay there (nothing of the face
+        lies there); returns the area repainted."""
+        area = union_of(areas)
+        self._restore(surface, state, (area,), self._patches.get(key))
+        clip = surface.get_clip()
+        surface.set_clip(area.clip(clip))
+        try:
+            self.scene.draw_overlay(surface, state)
+        finally:
+            surface.set_clip(clip)
+        return area
 
     def _remember(self, surface: pygame.Surface, painted: _Painted) -> None:
         self._painted[surface] = painted

@@ -443,9 +443,24 @@ class Scene:
         """Draw the caption page holding the current word, bottom edge at `bottom`; returns its top."""
         if caption.translation.strip():
             bottom = self._draw_translation(surface, caption.translation, bottom, touched)
+        place = self._caption_place(caption, bottom)
+        if place is None:
+            return bottom
+        _, surf, x, y, mark = place
+        touched.append(surface.blit(surf, (x, y)))
+        if mark is not None:
+            pill, radius, label, at = mark
+            touched.append(pygame.draw.rect(surface, self.look.accent, pill, border_radius=radius))
+            touched.append(surface.blit(label, at))
+        return y
+
+    def _caption_place(self, caption: Caption, bottom: int) -> tuple | None:
+        """Where the caption page holding the current word goes, bottom edge at `bottom`: (page key,
+        block surface, x, y, highlight) with the highlight (pill rect, corner radius, word label, label
+        position) or None; None when the caption has no lines."""
         font, lines = self._caption_layout(caption.text)
         if not lines:
-            return bottom
+            return None
         word = caption.words[caption.current_word] if 0 <= caption.current_word < len(caption.words) else None
         per_page = self._texts.get(("pages", caption.text))   # asked every frame: keep the answer
         if per_page is None:
@@ -464,10 +479,29 @@ class Scene:
         surf, line_pos = block  # type: ignore[misc]
         x = (self.size[0] - surf.get_width()) // 2
         y = bottom - surf.get_height()
-        touched.append(surface.blit(surf, (x, y)))
+        mark = None
         if word is not None:
-            self._highlight(surface, caption.text, font, page_lines, line_pos, word, x, y, touched)
-        return y
+            mark = self._highlight_place(caption.text, font, page_lines, line_pos, word, x, y)
+        return key, surf, x, y, mark
+
+    def caption_mark(self, state: SceneState) -> tuple[Hashable, pygame.Rect | None] | None:
+        """The caption page `draw_overlay` shows for `state` and where the spoken word's highlight lies
+        on it (None: no word), without drawing: two states with the same page and equal overlays apart
+        from the spoken word differ only inside their highlights. None when kiosk lines are shown (they
+        move the caption; their places are known only by drawing them)."""
+        if state.hint or state.input_text is not None or state.listening is not None:
+            return None
+        caption = state.caption
+        if not (self.show_captions and caption is not None and caption.text.strip()):
+            return ("no caption",), None
+        bottom = self.size[1] - round(0.03 * self.unit)
+        if caption.translation.strip():
+            bottom = self._translation_top(caption.translation, bottom)
+        place = self._caption_place(caption, bottom)
+        if place is None:
+            return ("no caption",), None
+        key, _, _, _, mark = place
+        return (key, caption.translation), (mark[0] if mark is not None else None)
 
     @staticmethod
     def _page_lines(text: str) -> int:
@@ -476,6 +510,16 @@ class Scene:
     def _draw_translation(self, surface: pygame.Surface, text: str, bottom: int,
                           touched: list[pygame.Rect]) -> int:
         """The translation under the spoken caption (smaller, quieter); returns the top of its block."""
+        block = self._translation_block(text)
+        y = bottom - block.get_height()
+        touched.append(surface.blit(block, ((self.size[0] - block.get_width()) // 2, y)))
+        return y - round(0.006 * self.unit)
+
+    def _translation_top(self, text: str, bottom: int) -> int:
+        """Where `_draw_translation` puts the caption's bottom edge, without drawing."""
+        return bottom - self._translation_block(text).get_height() - round(0.006 * self.unit)
+
+    def _translation_block(self, text: str) -> pygame.Surface:
         key = ("translation", text)
         block = self._texts.get(key)
         if block is None:
@@ -496,9 +540,7 @@ class Scene:
                 block.blit(r, ((w - r.get_width()) // 2, pad_y + i * line_h))
             self._texts.put(key, block)
         assert isinstance(block, pygame.Surface)
-        y = bottom - block.get_height()
-        touched.append(surface.blit(block, ((self.size[0] - block.get_width()) // 2, y)))
-        return y - round(0.006 * self.unit)
+        return block
 
     def _caption_block(self, text: str, font: pygame.font.Font, lines: list[tuple[int, int]]
                        ) -> tuple[pygame.Surface, list[tuple[int, int]]]:
@@ -515,10 +557,11 @@ class Scene:
             positions.append(pos)
         return block, positions
 
-    def _highlight(self, surface: pygame.Surface, text: str, font: pygame.font.Font,
-                   lines: list[tuple[int, int]], line_pos: list[tuple[int, int]], word: tuple[int, int],
-                   x: int, y: int, touched: list[pygame.Rect]) -> None:
-        """Mark the word being spoken: an accent pill behind it, the word redrawn on top."""
+    def _highlight_place(self, text: str, font: pygame.font.Font, lines: list[tuple[int, int]],
+                         line_pos: list[tuple[int, int]], word: tuple[int, int], x: int,
+                         y: int) -> tuple[pygame.Rect, int, pygame.Surface, tuple[int, int]] | None:
+        """The mark on the word being spoken: an accent pill behind it (its rect and corner radius) and
+        the word drawn again on top (its label and where it goes); None when the word is not on these lines."""
         for (a, b), (lx, ly) in zip(lines, line_pos):
             if not a <= word[0] < b:
                 continue
@@ -534,9 +577,8 @@ class Scene:
             wx = x + lx + font.size(text[a:start])[0]
             pad = max(2, round(font.get_height() * 0.12))
             pill = pygame.Rect(wx - pad, y + ly - pad // 2, label.get_width() + 2 * pad, font.get_height() + pad)
-            touched.append(pygame.draw.rect(surface, self.look.accent, pill, border_radius=pad * 2))
-            touched.append(surface.blit(label, (wx, y + ly)))
-            return
+            return pill, pad * 2, label, (wx, y + ly)
+        return None
 
     # Kiosk ---------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ import pygame
 import pytest
 
 from avatar.face import get_look
+from avatar.face.base import union_of
 from avatar.face.idle import face_state_at
 from avatar.face.sprite_sample import write_sample_pack
 from avatar.face.sprites import SpriteFace
@@ -239,6 +240,29 @@ def test_a_talking_head_repaints_its_mouth_and_not_its_eyes() -> None:
     assert_repaints_like_full_draws(scene, blinking)
     for i, areas in enumerate(reported(scene, blinking)[2:], start=2):
         assert not (covers(face, areas) & face).any(), f"frame {i}: the mouth was repainted for a blink"
+
+
+def test_the_spoken_word_moving_on_repaints_only_its_highlights() -> None:
+    """With the face still and the caption page held, each frame repaints only where the spoken word's
+    highlight was on that buffer and where it is now, not the caption; and every frame still equals a
+    full draw, also when the page turns."""
+    scene = Scene((640, 360), get_look("official"))
+    spans = words(TEXT)
+    still = face_state_at(2.0)
+    lower = LowerThird("Li Wei", "Director")
+    states = [SceneState(t_s=2.0, face=still, caption=Caption(TEXT, spans, min(i // 2, len(spans) - 1)),
+                         lower_third=lower) for i in range(2 * len(spans) + 4)]
+    assert_repaints_like_full_draws(scene, states)
+    marks = [scene.caption_mark(state) for state in states]
+    moved = 0
+    for i, areas in enumerate(reported(scene, states)[2:], start=2):
+        before, now = marks[i - 2], marks[i]
+        if before[0] != now[0]:
+            continue                               # a new page: the caption is drawn again
+        allowed = union_of([r for r in (before[1], now[1]) if r is not None])
+        assert all(allowed.contains(r) for r in areas), f"frame {i}: {areas} reach beyond the highlights"
+        moved += bool(areas)
+    assert moved > len(spans)
 
 
 def test_a_title_card_held_on_screen_is_drawn_once_per_buffer() -> None:
