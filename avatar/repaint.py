@@ -15,6 +15,7 @@ from avatar.scene_state import SceneState
 from avatar.yuv import FrameUpdate, I420Frame, surface_pixels
 
 PATCH_BYTES = 16 * 1024 * 1024   # still layers kept around the head (the body's few breath positions, a slide)
+STILL_I420_BYTES = 16 * 1024 * 1024   # yuv420p of the still layer where the breath changes it, per position
 _COVERED = object()              # the still key of a frame a title card covers whole
 
 
@@ -64,6 +65,9 @@ class Repainter:
         # it back is then a plain copy rather than the background and the body blended again.
         self._patches: OrderedDict[Hashable, tuple[pygame.Rect, pygame.Surface]] = OrderedDict()
         self._hot = pygame.Rect(0, 0, 0, 0)     # the biggest area the last frame's moving parts drew on
+        # The still layer in yuv420p where a breath changes it, per still key and area: a recording's
+        # buffers pass through the same few body positions again and again.
+        self._still_i420: OrderedDict[tuple, I420Frame] = OrderedDict()
 
     def draw(self, surface: pygame.Surface, state: SceneState) -> list[pygame.Rect] | None:
         """Draw the frame for `state` over the whole of `surface`; return the areas whose pixels may
@@ -123,7 +127,12 @@ class Repainter:
         """
         direct = self.scene.face_i420(surface, state)
         last = self._painted.get(surface)
-        if direct is None or last is None or last.key != self.scene.still_key(surface, state):
+        key = self.scene.still_key(surface, state)
+        if last is not None and key is not None and last.key not in (key, _COVERED):
+            breath = self._breath_i420(surface, state, last, key)
+            if breath is not None:
+                return breath
+        if direct is None or last is None or last.key != key:
             return FrameUpdate(self.draw(surface, state))
         area, write = direct
         overlay = _overlay(state)
@@ -165,6 +174,51 @@ class Repainter:
             frame.update(surface_pixels(surface), [(box[0], box[1], box[2] - box[0], box[3] - box[1])])
 
         return FrameUpdate(changed, write_under_overlay)
+
+    def _breath_i420(self, surface: pygame.Surface, state: SceneState, last: _Painted,
+                     key: Hashable) -> FrameUpdate | None:
+        """A frame whose still layer changed only inside the presenter (the body lifted by the breath):
+        the still layer there is put back, and its yuv420p copied from the last time this position was
+        drawn (converted now the first time) rather than converted again; only what is drawn over it
+        is converted. None when the still layer changed elsewhere too (a slide, the background)."""
+        area = self.scene.still_change(last.key, key, state)
+        if area is None:
+            return None
+        w, h = surface.get_size()
+        x0, y0 = max(0, area.x) & ~1, max(0, area.y) & ~1
+        x1, y1 = min(w, area.right + area.right % 2), min(h, area.bottom + area.bottom % 2)
+        if x1 <= x0 or y1 <= y0:
+            return None
+        area = pygame.Rect(x0, y0, x1 - x0, y1 - y0)
+        del self._painted[surface]
+        self._restore(surface, state, (*last.rects, area), self._patches.get(key))
+        self._keep_patch(surface, key)
+        still = self._still_i420.get((key, tuple(area)))
+        if still is None:
+            still = I420Frame(area.size)
+            still.update(surface_pixels(surface)[y0:y1, x0:x1])
+            self._keep_still_i420((key, tuple(area)), still)
+        else:
+            self._still_i420.move_to_end((key, tuple(area)))
+        moving = tuple(self.scene.draw_moving(surface, state))
+        painted = _Painted(key, moving, _overlay(state), self.scene.face_parts(surface, state),
+                           self.scene.caption_mark(state))
+        self._remember(surface, painted)
+        outside = [part for r in (*last.rects, *painted.rects) for part in _outside(r, area)]
+        over = [r.clip(area) for r in painted.rects if r.colliderect(area)]
+
+        def write_over_still(frame: I420Frame) -> None:
+            frame.y[y0:y1, x0:x1] = still.y
+            frame.u[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = still.u
+            frame.v[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = still.v
+            frame.update(surface_pixels(surface), over)
+
+        return FrameUpdate(outside, write_over_still)
+
+    def _keep_still_i420(self, key: tuple, frame: I420Frame) -> None:
+        self._still_i420[key] = frame
+        while len(self._still_i420) > 1 and sum(f.data.nbytes for f in self._still_i420.values()) > STILL_I420_BYTES:
+            self._still_i420.popitem(last=False)
 
     def _repaint_parts(self, surface: pygame.Surface, state: SceneState, last: _Painted,
                        parts: frozenset[FacePart], overlay: tuple) -> list[pygame.Rect] | None:

@@ -90,6 +90,36 @@ def test_drawn_presenter_repaints_to_the_same_pixels(size: tuple[int, int], slid
     assert_repaints_like_full_draws(Scene(size, get_look("official")), talk(slide))
 
 
+def test_a_breath_copies_the_still_layer_in_yuv420p_instead_of_converting_it(slide: str) -> None:
+    """For a recording, a frame where only the body moved with the breath gets the still layer's
+    yuv420p where it changed from the last time that body position was drawn, and converts only what
+    is drawn over it: every frame is exactly the full draw's yuv420p, and the breath's area is converted
+    from RGB once per body position, not on every breath."""
+    scene = Scene((640, 360), get_look("official"))
+    full = pygame.Surface(scene.size, 0, 32, (0xFF0000, 0xFF00, 0xFF, 0))
+    buffers = [pygame.Surface(scene.size, 0, 32, (0xFF0000, 0xFF00, 0xFF, 0)) for _ in range(2)]
+    frames = [I420Frame(scene.size) for _ in buffers]
+    whole = I420Frame(scene.size)
+    painter = Repainter(scene)
+    converted_whole = []                         # the still layer's breath area, converted from RGB
+    keep = painter._keep_still_i420
+    painter._keep_still_i420 = lambda key, frame: (converted_whole.append(key), keep(key, frame))  # type: ignore
+    breaths = 0
+    states = talk(slide) * 2                     # the same body positions come round again
+    for i, state in enumerate(states):
+        k = i % 2
+        update = painter.draw_i420(buffers[k], state)
+        frames[k].update(surface_pixels(buffers[k]), update.areas if i >= 2 else None)
+        if update.direct is not None:            # the drawn presenter: only a breath writes straight in
+            breaths += 1
+            update.direct(frames[k])
+        scene.draw(full, state)
+        whole.update(surface_pixels(full))
+        assert np.array_equal(frames[k].data, whole.data), f"frame {i} (t={state.t_s:.2f} s) differs"
+    assert len(converted_whole) == len(set(converted_whole)), "a body position was converted twice"
+    assert breaths > 2 * len(converted_whole)
+
+
 def test_a_face_without_layers_repaints_its_whole_rect(tmp_path: Path, slide: str) -> None:
     """A sprite-pack presenter (no still layer of its own) comes out the same as a full draw too."""
     folder = tmp_path / "pack"
