@@ -129,7 +129,8 @@ def _scripted(request: ShowRequest, *, live: bool, background: bool,
 
     voice = make_voice(request, script_voice=meta.voice, script_rate_wpm=meta.rate_wpm,
                        language=script_language(meta.language, script.spoken_text))
-    voice.engine.start()  # the engine starts while the caller opens its window
+    if live:
+        voice.engine.start()  # the engine starts while the caller opens its window
     has_title = bool(request.title or meta.title)
     lead_in = LIVE_LEAD_IN_S if live or not has_title else TITLE_HOLD_S + TITLE_FADE_S + TITLE_GAP_S
     options = BuildOptions(lead_in_s=lead_in)

@@ -23,9 +23,10 @@ class BenchError(RuntimeFailure):
 def avatar_env(ctx: BenchContext, cache_dir: Path | None, *, drop: Sequence[str] = (), **extra: str
                ) -> dict[str, str]:
     """The parent's environment, headless SDL, the project on the path, a chosen speech cache, and an
-    empty config file: the figures are for the defaults, whatever the user's own config says."""
+    empty config file: the figures are for the defaults, whatever the user's own config says. Python
+    keeps its bytecode cache as it does by default (a run does not compile the package again)."""
     env = dict(os.environ)
-    for name in drop:
+    for name in ("PYTHONDONTWRITEBYTECODE", *drop):
         env.pop(name, None)
     env.update(SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYGAME_HIDE_SUPPORT_PROMPT="1")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
