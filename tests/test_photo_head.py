@@ -62,7 +62,7 @@ def test_the_head_composed_in_yuv420p_is_the_rgb_head_converted() -> None:
     """The recorder's head (pasted, moved and faded on the Y, U and V planes of an even-edged area that
     reaches past the head box) equals the RGB head converted to yuv420p, frame after frame: luma up to
     rounding, chroma up to sampling the blocks before rather than after the move; and the area around
-    the head box shows the still photo."""
+    the head box shows the still photo; a patch shown again gives the same planes as the first time."""
     rng = np.random.default_rng(5)
     photo = cv2.resize(smooth(rng, 60, 62), (124, 120), interpolation=cv2.INTER_CUBIC)   # the framed photo
     hx, hy = 9, 7                                    # the head box's corner in the photo: odd, as it may be
@@ -71,12 +71,13 @@ def test_the_head_composed_in_yuv420p_is_the_rgb_head_converted() -> None:
     moving = (slice(1, 99), slice(3, 103))
     ys, xs = np.mgrid[0:92, 0:94].astype(np.float32)
     mask = np.clip(1.5 - np.hypot(ys - 46, xs - 47) / 30, 0, 1).astype(np.float32)
-    versions = [[smooth(rng, y1 - y0, x1 - x0) for _ in range(3)] for x0, y0, x1, y1 in BOXES]
-    rgb_head = HeadCompositor(base, mask, motion, moving, BOXES)
+    boxes = BOXES + [(85, 61, 99, 95)]              # overlapping ones, and one apart (as the mouth is)
+    versions = [[smooth(rng, y1 - y0, x1 - x0) for _ in range(3)] for x0, y0, x1, y1 in boxes]
+    rgb_head = HeadCompositor(base, mask, motion, moving, boxes)
     # `moving` on screen starts at the photo's (hx + 3, hy + 1) = (12, 8): even already; it ends at
     # (hx + 103, hy + 99) = (112, 106), also even: widen by one pixel round it to test the reach.
     x0, y0, x1, y1 = hx + 3 - 2, hy + 1 - 2, hx + 103 + 2, hy + 99 + 2
-    planar = PlanarHead(photo[y0:y1, x0:x1], (x0 - hx, y0 - hy), mask, motion, BOXES)
+    planar = PlanarHead(photo[y0:y1, x0:x1], (x0 - hx, y0 - hy), mask, motion, boxes)
     for frame in range(30):
         patches = [v[(frame // (3 + i)) % 3] for i, v in enumerate(versions)]
         matrix = cv2.getRotationMatrix2D((47.0, 80.0), 1.5 * np.sin(frame / 5), 1.0)

@@ -90,7 +90,7 @@ def paste_changed(pose: np.ndarray, patches: list[np.ndarray], boxes: list[Box],
     before it overlaps it); update `pasted` and return the boxes pasted."""
     fresh: list[Box] = []
     for i, (patch, box) in enumerate(zip(patches, boxes)):
-        if patch is pasted[i] and not any(_overlap(box, b) for b in fresh):
+        if patch is pasted[i] and not any(overlap(box, b) for b in fresh):
             continue
         x0, y0, x1, y1 = box
         pose[y0:y1, x0:x1] = patch
@@ -140,5 +140,5 @@ def _frame(outer: tuple[int, int, int, int], inner: tuple[int, int, int, int]) -
     return [s for s in strips if s[1] > s[0] and s[3] > s[2]]
 
 
-def _overlap(a: Box, b: Box) -> bool:
+def overlap(a: Box, b: Box) -> bool:
     return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]

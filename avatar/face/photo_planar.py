@@ -8,11 +8,14 @@ feature patches. The area is widened to even screen edges so that its chroma blo
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 
-from avatar.face.photo_head import Box, HeadCompositor, paste_changed
+from avatar.face.photo_head import Box, HeadCompositor, overlap, paste_changed
 from avatar.yuv import rgb_to_i420
 
+KEPT_BYTES = 12 * 1024 * 1024   # converted mouth patches kept (about 70 at 1080p)
 # One byte a pixel: a blend call's own cost weighs more than in RGB, so bands of the fade are taller.
 _TILES = {"tile_px": 48, "band_px": 32}
 
@@ -33,6 +36,13 @@ class PlanarHead:
         self.rgb = np.ascontiguousarray(rgb)
         self.boxes = [(x0 - ox, y0 - oy, x1 - ox, y1 - oy) for x0, y0, x1, y1 in boxes]
         self._pasted: list[np.ndarray | None] = [None] * len(boxes)
+        self._even = [_even_box(b, (w, h)) for b in self.boxes]    # what converting a box converts
+        # A box whose widened edges reach no other box converts the same way whenever its patch is the
+        # same (the still photo around it never changes): its planes are kept per patch.
+        self._alone = [not any(overlap(e, b) for j, b in enumerate(self.boxes) if j != i)
+                       for i, e in enumerate(self._even)]
+        self._converted: OrderedDict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
+        self._converted_bytes = 0
         rows = slice(motion[0].start - oy, motion[0].stop - oy)
         cols = slice(motion[1].start - ox, motion[1].stop - ox)
         if rows.start < 0 or cols.start < 0 or rows.stop > h or cols.stop > w:
@@ -58,21 +68,42 @@ class PlanarHead:
 
     def paste(self, patches: list[np.ndarray]) -> None:
         """Paste the patches that changed (RGB, one per box) and convert their boxes, widened to even
-        edges, into the planes."""
+        edges, into the planes (or copy a box's planes kept from the last time it showed that patch)."""
         fresh = paste_changed(self.rgb, patches, self.boxes, self._pasted)
         if not fresh:
             return
-        w, h = self.size
         y, u, v = self.luma.pose, self.chroma[0].pose, self.chroma[1].pose
-        for x0, y0, x1, y1 in fresh:
-            x0, y0 = max(0, x0) & ~1, max(0, y0) & ~1
-            x1, y1 = min(w, x1 + x1 % 2), min(h, y1 + y1 % 2)
+        for i, box in enumerate(self.boxes):
+            if box not in fresh:
+                continue
+            x0, y0, x1, y1 = self._even[i]
+            luma, cb, cr = y[y0:y1, x0:x1], u[y0 // 2:y1 // 2, x0 // 2:x1 // 2], v[y0 // 2:y1 // 2, x0 // 2:x1 // 2]
+            patch = self._pasted[i]
+            kept = self._converted.get(id(patch)) if self._alone[i] else None
+            if kept is not None and kept[0] is patch:
+                self._converted.move_to_end(id(patch))
+                np.copyto(luma, kept[1])
+                np.copyto(cb, kept[2])
+                np.copyto(cr, kept[3])
+                continue
             part = self.rgb[y0:y1, x0:x1]
-            cy0, cy1, cx0, cx1 = y0 // 2, y1 // 2, x0 // 2, x1 // 2
-            rgb_to_i420(part[..., 0], part[..., 1], part[..., 2], y[y0:y1, x0:x1],
-                        u[cy0:cy1, cx0:cx1], v[cy0:cy1, cx0:cx1])
-        for plane in (self.luma, *self.chroma):
+            rgb_to_i420(part[..., 0], part[..., 1], part[..., 2], luma, cb, cr)
+            if self._alone[i]:
+                self._keep(patch, luma.copy(), cb.copy(), cr.copy())
+        self.luma.pose_changed()
+        for plane in self.chroma:
             plane.pose_changed()
+
+    def _keep(self, patch: np.ndarray, *planes: np.ndarray) -> None:
+        """Keep a box's planes for `patch` (held too, so its id stays its own), least recently used out."""
+        old = self._converted.pop(id(patch), None)
+        if old is not None:
+            self._converted_bytes -= sum(p.nbytes for p in old[1:])
+        self._converted[id(patch)] = (patch, *planes)
+        self._converted_bytes += sum(p.nbytes for p in planes)
+        while self._converted_bytes > KEPT_BYTES and len(self._converted) > 1:
+            _, dropped = self._converted.popitem(last=False)
+            self._converted_bytes -= sum(p.nbytes for p in dropped[1:])
 
     def move(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Y, U and V of the area with the head moved by the 2x3 `matrix` (in pixels of the motion area,
@@ -88,3 +119,10 @@ class PlanarHead:
         c0, m0 = self._chroma_origin, self._luma_origin
         offset = (a @ (2.0 * c0 + 0.5 - m0) + t + m0 - 0.5) / 2.0 - c0
         return np.hstack([a, offset[:, None]])
+
+
+def _even_box(box: Box, size: tuple[int, int]) -> Box:
+    """`box` widened to even edges, inside an area of `size`."""
+    x0, y0, x1, y1 = box
+    w, h = size
+    return max(0, x0) & ~1, max(0, y0) & ~1, min(w, x1 + x1 % 2), min(h, y1 + y1 % 2)
