@@ -13,7 +13,6 @@ from typing import Callable, Mapping, TextIO
 from typing import TYPE_CHECKING
 
 from avatar.errors import AvatarError, OutputPathError, UsageError
-from avatar.listen.keep import HeardAudio
 from avatar.kiosk.llm import DEFAULT_MODEL  # light: the SDK itself is imported only when used
 
 if TYPE_CHECKING:  # the parser is built for every command; the kiosk's parts load when it runs
@@ -237,6 +236,8 @@ def run_window(args: argparse.Namespace, setup: KioskSetup, *, speak: SpeakFn | 
     events = EventWriter(io.StringIO(), log_file=log_file) if log_file is not None else None
     chosen = speak
     talk, own_mic = _push_to_talk(args, setup, options, recogniser, mic)
+    from avatar.listen.keep import HeardAudio
+
     app = KioskApp(setup, options, speak=chosen, sound=sound, events=events,
                    warm_up=lambda: _warm_up(setup, chosen), talk=talk,
                    keep=HeardAudio.beside_log(args.log) if log_file is not None else None)
@@ -324,6 +325,8 @@ def _run_headless(args: argparse.Namespace, setup: KioskSetup, speak: SpeakFn | 
         writer = EventWriter(stdout or sys.stdout, log_file=log_file)
         lines = stdin if stdin is not None else io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8",
                                                                  errors="replace")
+        from avatar.listen.keep import HeardAudio
+
         voice = VoiceLines(listen, writer, keep=HeardAudio.beside_log(args.log), base_dir=Path.cwd(),
                            logger=setup.session.log)
         return run_headless(setup.session, lines, writer, synthesize=speak,
