@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from avatar.face.photo_head import HeadCompositor
 from avatar.face.photo_planar import PlanarHead
@@ -95,3 +96,25 @@ def test_the_head_composed_in_yuv420p_is_the_rgb_head_converted() -> None:
             diff = np.abs(g.astype(int) - e)
             assert diff.max() <= most, f"frame {frame}: {name} differs by {diff.max()}"
             assert diff.mean() < 0.5, f"frame {frame}: {name} differs by {diff.mean():.2f} on average"
+
+
+@pytest.mark.parametrize("tiles", [(48, 16), (96, 32), (48, 48)])
+def test_the_fade_is_the_mask_wherever_the_tiles_fall(tiles) -> None:
+    """However the mask is cut into tiles and bands, each pixel of the moved head is the moved and still
+    pixels mixed by the mask there, within a level (only weights within 0.0015 of 0 or 1 are rounded
+    to one side); and bands that would cross tiles are refused."""
+    rng = np.random.default_rng(11)
+    h, w = 200, 180
+    base = rng.integers(0, 256, (h, w), np.uint8)
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    mask = (np.clip((184 - ys) / 40, 0, 1) * np.clip((xs - 10) / 30, 0, 1)).astype(np.float32)   # fades from row 144
+    whole = (slice(0, h), slice(0, w))
+    head = HeadCompositor(base, mask, whole, whole, [], tile_px=tiles[0], band_px=tiles[1])
+    matrix = cv2.getRotationMatrix2D((90.0, 180.0), 1.2, 1.0)
+    matrix[0, 2] += 1.7
+    out = head.move(matrix).astype(np.float32)
+    moved = cv2.warpAffine(base, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    want = moved * mask + base * (1.0 - mask)
+    assert np.abs(out - want).max() <= 1.0
+    with pytest.raises(ValueError):
+        HeadCompositor(base, mask, whole, whole, [], tile_px=48, band_px=32)

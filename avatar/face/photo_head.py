@@ -24,6 +24,8 @@ class HeadCompositor:
     def __init__(self, head_base: np.ndarray, mask: np.ndarray, motion: tuple[slice, slice],
                  moving: tuple[slice, slice], boxes: list[Box], *, tile_px: int = TILE_PX,
                  band_px: int = BAND_PX) -> None:
+        if tile_px % band_px:
+            raise ValueError(f"bands of {band_px} rows must not cross tiles of {tile_px}")
         self.pose = head_base.copy()
         self.motion, self.moving = motion, moving
         self.boxes = boxes

@@ -17,7 +17,7 @@ from avatar.yuv import rgb_to_i420
 
 KEPT_BYTES = 12 * 1024 * 1024   # converted mouth patches kept (about 70 at 1080p)
 # One byte a pixel: a blend call's own cost weighs more than in RGB, so bands of the fade are taller.
-_TILES = {"tile_px": 48, "band_px": 32}
+_TILES = {"tile_px": 96, "band_px": 32}
 
 
 class PlanarHead:
