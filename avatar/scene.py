@@ -576,8 +576,12 @@ class Scene:
             assert isinstance(label, pygame.Surface)
             wx = x + lx + font.size(text[a:start])[0]
             pad = max(2, round(font.get_height() * 0.12))
-            pill = pygame.Rect(wx - pad, y + ly - pad // 2, label.get_width() + 2 * pad, font.get_height() + pad)
-            return pill, pad * 2, label, (wx, y + ly)
+            # Sideways the pill reaches into a space, never over a neighbour touching the word (Chinese
+            # has no spaces: a padded pill would hide half of the characters beside it).
+            left = pad if start == a or text[start - 1].isspace() else 0
+            right = pad if end >= b or text[end].isspace() else 0
+            pill = pygame.Rect(wx - left, y + ly - pad // 2, label.get_width() + left + right, font.get_height() + pad)
+            return pill, pad * 2 if left and right else pad, label, (wx, y + ly)
         return None
 
     # Kiosk ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from avatar.bench.draw_frames import bench_draw
 from avatar.fonts import FontBook
 from avatar.scene import Scene, wrap_text
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
+from avatar.textseg import cjk_share, tokens
 from helpers import word_spans as spans
 
 SIZE = (640, 360)
@@ -104,12 +105,16 @@ def test_current_word_is_highlighted_where_it_is(scene: Scene) -> None:
 
 
 @pytest.mark.parametrize("text, word", [("In twenty twenty-one, Beijing set itself a clear goal.", 2),
-                                        ("Our first value is \u201copenness\u201d, then inclusiveness.", 4)])
+                                        ("Our first value is \u201copenness\u201d, then inclusiveness.", 4),
+                                        ("我们很荣幸和大家分享这一刻。", 1),
+                                        ("我们很荣幸和大家分享这一刻。", 6)])
 def test_the_highlight_hides_no_letter_or_mark(text: str, word: int) -> None:
     """Every bit of text ink, a comma or quote touching the spoken word included, is still ink with the
-    word highlighted: the pill holds the punctuation around the word instead of covering half of it."""
+    word highlighted: the pill holds the punctuation around the word instead of covering half of it,
+    and between Chinese characters (no spaces) it does not reach over the characters beside the word."""
     big = Scene((1920, 1080), get_look("official"))
-    words = tuple((m.start(), m.end()) for m in re.finditer(r"[\w'-]+", text))   # as speech timing gives them
+    words = tuple(tokens(text)) if cjk_share(text) > 0.3 else \
+        tuple((m.start(), m.end()) for m in re.finditer(r"[\w'-]+", text))   # as speech timing gives them
     plain = frame(big, SceneState(t_s=1.0, caption=Caption(text, words, -1)))
     lit = frame(big, SceneState(t_s=1.0, caption=Caption(text, words, word)))
     ink = plain.min(axis=-1) > 200                           # light caption text on the dark band
