@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 from pathlib import Path
 
@@ -52,13 +53,17 @@ def load_photo_face(path: Path, look: Look) -> Face:
 
 
 def require_photo_extra() -> None:
-    """UsageError with the install hint when the photo presenter's packages are missing."""
+    """UsageError with the install hint when the photo presenter's packages are missing.
+
+    MediaPipe is looked for, not imported (importing it takes most of a second, matplotlib included):
+    a portrait whose rig is cached never needs it."""
     try:
         import cv2  # noqa: F401
-        import mediapipe  # noqa: F401
         import PIL  # noqa: F401
     except ImportError:
         raise UsageError(INSTALL_HINT) from None
+    if importlib.util.find_spec("mediapipe") is None:
+        raise UsageError(INSTALL_HINT)
     from avatar.face.photo_detect import model_path
 
     model_path()   # the model ships in a package of the extra; a missing one says how to install it
