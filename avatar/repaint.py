@@ -263,12 +263,13 @@ class Repainter:
     def _marks_moved(self, last: _Painted, overlay: tuple, mark: tuple | None,
                      faces: tuple[pygame.Rect, ...]) -> list[pygame.Rect] | None:
         """When the overlay differs from `last`'s only in which word of the same caption page is
-        highlighted, and neither highlight touches `faces`: the two highlights' areas (all that
-        differs). Else None."""
+        highlighted, and the area holding both highlights touches none of `faces`: the two highlights'
+        areas (all that differs). Else None."""
         if mark is None or last.mark is None or mark[0] != last.mark[0] or overlay[1:] != last.overlay[1:]:
             return None
         marks = [r for r in (last.mark[1], mark[1]) if r is not None]
-        if any(m.colliderect(f) for m in marks for f in faces):
+        bound = union_of(marks)            # what `_repaint_overlay_in` puts back
+        if any(bound.colliderect(f) for f in faces):
             return None
         return marks
 
