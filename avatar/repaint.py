@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import weakref
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Hashable
 
 import pygame
 
 from avatar.face.base import FacePart, union_of
+from avatar.lru import BytesLru, surface_bytes
 from avatar.scene import Scene
 from avatar.scene_state import SceneState
 from avatar.yuv import FrameUpdate, I420Frame, surface_pixels
@@ -63,11 +63,12 @@ class Repainter:
         self._painted: weakref.WeakKeyDictionary[pygame.Surface, _Painted] = weakref.WeakKeyDictionary()
         # A copy of the still layer around the biggest moving part (the head), per still key: putting
         # it back is then a plain copy rather than the background and the body blended again.
-        self._patches: OrderedDict[Hashable, tuple[pygame.Rect, pygame.Surface]] = OrderedDict()
+        self._patches: BytesLru[Hashable, tuple[pygame.Rect, pygame.Surface]] = \
+            BytesLru(PATCH_BYTES, lambda patch: surface_bytes(patch[1]))
         self._hot = pygame.Rect(0, 0, 0, 0)     # the biggest area the last frame's moving parts drew on
         # The still layer in yuv420p where a breath changes it, per still key and area: a recording's
         # buffers pass through the same few body positions again and again.
-        self._still_i420: OrderedDict[tuple, I420Frame] = OrderedDict()
+        self._still_i420: BytesLru[tuple, I420Frame] = BytesLru(STILL_I420_BYTES, lambda frame: frame.data.nbytes)
 
     def draw(self, surface: pygame.Surface, state: SceneState) -> list[pygame.Rect] | None:
         """Draw the frame for `state` over the whole of `surface`; return the areas whose pixels may
@@ -195,11 +196,8 @@ class Repainter:
         self._keep_patch(surface, key)
         still = self._still_i420.get((key, tuple(area)))
         if still is None:
-            still = I420Frame(area.size)
+            still = self._still_i420.put((key, tuple(area)), I420Frame(area.size))
             still.update(surface_pixels(surface)[y0:y1, x0:x1])
-            self._keep_still_i420((key, tuple(area)), still)
-        else:
-            self._still_i420.move_to_end((key, tuple(area)))
         moving = tuple(self.scene.draw_moving(surface, state))
         painted = _Painted(key, moving, _overlay(state), self.scene.face_parts(surface, state),
                            self.scene.caption_mark(state))
@@ -214,11 +212,6 @@ class Repainter:
             frame.update(surface_pixels(surface), over)
 
         return FrameUpdate(outside, write_over_still)
-
-    def _keep_still_i420(self, key: tuple, frame: I420Frame) -> None:
-        self._still_i420[key] = frame
-        while len(self._still_i420) > 1 and sum(f.data.nbytes for f in self._still_i420.values()) > STILL_I420_BYTES:
-            self._still_i420.popitem(last=False)
 
     def _repaint_parts(self, surface: pygame.Surface, state: SceneState, last: _Painted,
                        parts: frozenset[FacePart], overlay: tuple) -> list[pygame.Rect] | None:
@@ -313,10 +306,7 @@ class Repainter:
             return
         margin_w, margin_h = self._hot.w // 8 + 4, self._hot.h // 8 + 4
         where = self._hot.inflate(2 * margin_w, 2 * margin_h).clip(surface.get_rect())
-        self._patches[key] = (where, surface.subsurface(where).copy())
-        while len(self._patches) > 1 and sum(p.get_width() * p.get_height() * 4
-                                             for _, p in self._patches.values()) > PATCH_BYTES:
-            self._patches.popitem(last=False)
+        self._patches.put(key, (where, surface.subsurface(where).copy()))
 
 
 def _outside(rect: pygame.Rect, hole: pygame.Rect) -> list[pygame.Rect]:

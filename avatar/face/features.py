@@ -22,6 +22,7 @@ from avatar.face.look import Look
 from avatar.face.mouth import mouth_geometry
 from avatar.face.raster import Mapping, Point, bezier, ellipse, mix, shade, stroke, taper
 from avatar.face.state import FaceState
+from avatar.lru import BytesLru, surface_bytes
 
 EYES_BOX = (-0.285, -0.175, 0.285, 0.07)
 MOUTH_BOX = (-0.2, 0.17, 0.2, 0.47)
@@ -77,8 +78,7 @@ class _Box:
         self.surface: pygame.Surface = pygame.Surface((1, 1))
         self.rect = pygame.Rect(0, 0, 0, 0)       # the box on screen (the big surface is this, enlarged)
         self.area = pygame.Rect(0, 0, 0, 0)       # the part of `rect` this pose draws on
-        self._kept: OrderedDict[tuple, pygame.Surface] = OrderedDict()
-        self._kept_bytes = 0
+        self._kept: BytesLru[tuple, pygame.Surface] = BytesLru(_KEPT_BYTES, surface_bytes)
         self._key: tuple | None = None
 
     def reuse(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
@@ -97,7 +97,6 @@ class _Box:
         key = (pose, area.size, round((head_x - area.x) * 8), round((head_y - area.y) * 8), tilt_deg, hash(under))
         kept = self._kept.get(key)
         if kept is not None:
-            self._kept.move_to_end(key)
             return target.blit(kept, area.topleft)
         self._key = key
         return None
@@ -194,11 +193,7 @@ class _Box:
         done = pygame.transform.smoothscale(self.surface.subsurface(big_area), area.size)
         drawn = target.blit(done, area.topleft)
         if self._key is not None:
-            self._kept[self._key] = done
-            self._kept_bytes += done.get_width() * done.get_height() * 4
-            while self._kept_bytes > _KEPT_BYTES and len(self._kept) > 1:
-                _, old = self._kept.popitem(last=False)
-                self._kept_bytes -= old.get_width() * old.get_height() * 4
+            self._kept.put(self._key, done)
             self._key = None
         return drawn
 

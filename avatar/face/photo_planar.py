@@ -8,11 +8,10 @@ feature patches. The area is widened to even screen edges so that its chroma blo
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import numpy as np
 
 from avatar.face.photo_head import Box, HeadCompositor, overlap, paste_changed
+from avatar.lru import BytesLru
 from avatar.yuv import rgb_to_i420
 
 KEPT_BYTES = 12 * 1024 * 1024   # converted mouth patches kept (about 70 at 1080p)
@@ -41,8 +40,9 @@ class PlanarHead:
         # same (the still photo around it never changes): its planes are kept per patch.
         self._alone = [not any(overlap(e, b) for j, b in enumerate(self.boxes) if j != i)
                        for i, e in enumerate(self._even)]
-        self._converted: OrderedDict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = OrderedDict()
-        self._converted_bytes = 0
+        # By the patch's id; the patch is held too, so its id stays its own while kept.
+        self._converted: BytesLru[int, tuple[np.ndarray, ...]] = \
+            BytesLru(KEPT_BYTES, lambda kept: sum(plane.nbytes for plane in kept[1:]))
         rows = slice(motion[0].start - oy, motion[0].stop - oy)
         cols = slice(motion[1].start - ox, motion[1].stop - ox)
         if rows.start < 0 or cols.start < 0 or rows.stop > h or cols.stop > w:
@@ -81,7 +81,6 @@ class PlanarHead:
             patch = self._pasted[i]
             kept = self._converted.get(id(patch)) if self._alone[i] else None
             if kept is not None and kept[0] is patch:
-                self._converted.move_to_end(id(patch))
                 np.copyto(luma, kept[1])
                 np.copyto(cb, kept[2])
                 np.copyto(cr, kept[3])
@@ -89,21 +88,10 @@ class PlanarHead:
             part = self.rgb[y0:y1, x0:x1]
             rgb_to_i420(part[..., 0], part[..., 1], part[..., 2], luma, cb, cr)
             if self._alone[i]:
-                self._keep(patch, luma.copy(), cb.copy(), cr.copy())
+                self._converted.put(id(patch), (patch, luma.copy(), cb.copy(), cr.copy()))
         self.luma.pose_changed()
         for plane in self.chroma:
             plane.pose_changed()
-
-    def _keep(self, patch: np.ndarray, *planes: np.ndarray) -> None:
-        """Keep a box's planes for `patch` (held too, so its id stays its own), least recently used out."""
-        old = self._converted.pop(id(patch), None)
-        if old is not None:
-            self._converted_bytes -= sum(p.nbytes for p in old[1:])
-        self._converted[id(patch)] = (patch, *planes)
-        self._converted_bytes += sum(p.nbytes for p in planes)
-        while self._converted_bytes > KEPT_BYTES and len(self._converted) > 1:
-            _, dropped = self._converted.popitem(last=False)
-            self._converted_bytes -= sum(p.nbytes for p in dropped[1:])
 
     def move(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Y, U and V of the area with the head moved by the 2x3 `matrix` (in pixels of the motion area,

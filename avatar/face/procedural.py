@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Hashable
 
 import pygame
@@ -17,6 +16,7 @@ from avatar.face.jaw import (CHIN_Y, JAW_DROP, STRETCH_END, STRETCH_TOP, ChinSha
                              stretch_rows)
 from avatar.face.look import Look
 from avatar.face.state import FaceState
+from avatar.lru import BytesLru, surface_bytes
 
 MAX_TILT_DEG = 2.0
 HEAD_PIVOT = (0.0, 0.3)        # head units: the head rolls about the top of the neck
@@ -55,10 +55,9 @@ class _Layers:
     features: Features
     chin_shadow: ChinShadow
     tilt_step_deg: float
-    rotated: "OrderedDict[int, pygame.Surface]"
-    rotated_bytes: int = 0
+    rotated: "BytesLru[int, pygame.Surface]"
     # Per tilt step: the part of the turned head that is not fully clear, and where it lies in it.
-    opaque: "dict[int, tuple[pygame.Surface, tuple[int, int]]]" = field(default_factory=dict)
+    opaque: "dict[int, tuple[pygame.Surface, tuple[int, int]]]"
 
 
 @dataclass(frozen=True)
@@ -97,8 +96,11 @@ class ProceduralFace:
             head, head_origin = build_head(self.look, unit, ss)
             # Tilt steps small enough that the crown moves under a pixel per step.
             step = math.degrees(0.8 / (0.75 * unit))
+            opaque: dict = {}           # per turned head: dropped with it
+            rotated = BytesLru(_ROTATION_CACHE_BYTES, surface_bytes, on_drop=lambda key: opaque.pop(key, None))
             layers = _Layers(unit, body, body_origin, body.get_bounding_rect(), head, head_origin,
-                             Features(self.look, unit), ChinShadow(unit, round(JAW_DROP * unit)), step, OrderedDict())
+                             Features(self.look, unit), ChinShadow(unit, round(JAW_DROP * unit)), step, rotated,
+                             opaque)
             if len(self._layers) >= 4:      # a window resized many times must not hoard memory
                 self._layers.pop(next(iter(self._layers)))
             self._layers[size] = layers
@@ -109,17 +111,9 @@ class ProceduralFace:
             return layers.head
         surf = layers.rotated.get(key)
         if surf is not None:
-            layers.rotated.move_to_end(key)
             return surf
         # Interpolating premultiplied pixels is exactly right, so rotation adds no fringes either.
-        surf = pygame.transform.rotozoom(layers.head, key * layers.tilt_step_deg, 1.0)
-        layers.rotated[key] = surf
-        layers.rotated_bytes += surf.get_width() * surf.get_height() * 4
-        while layers.rotated_bytes > _ROTATION_CACHE_BYTES and len(layers.rotated) > 1:
-            old_key, old = layers.rotated.popitem(last=False)
-            layers.rotated_bytes -= old.get_width() * old.get_height() * 4
-            layers.opaque.pop(old_key, None)
-        return surf
+        return layers.rotated.put(key, pygame.transform.rotozoom(layers.head, key * layers.tilt_step_deg, 1.0))
 
     def _opaque(self, layers: _Layers, key: int, head: pygame.Surface) -> tuple[pygame.Surface, tuple[int, int]]:
         """The part of the turned `head` with any colour, and its offset: blitting a premultiplied clear
