@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import weakref
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Hashable
+from typing import Hashable, Iterator
 
 import pygame
 
@@ -12,7 +13,7 @@ from avatar.face.base import FacePart, union_of
 from avatar.lru import BytesLru, surface_bytes
 from avatar.scene import Scene
 from avatar.scene_state import SceneState
-from avatar.yuv import FrameUpdate, I420Frame, surface_pixels
+from avatar.yuv import FrameUpdate, I420Frame, even_box, surface_pixels
 
 PATCH_BYTES = 16 * 1024 * 1024   # still layers kept around the head (the body's few breath positions, a slide)
 STILL_I420_BYTES = 16 * 1024 * 1024   # yuv420p of the still layer where the breath changes it, per position
@@ -159,20 +160,17 @@ class Repainter:
         changed = [part for r in changed for part in _outside(r, area)]     # the face is written over it
         if over.w == 0:
             return FrameUpdate(changed, write)
-        box = (over.x & ~1, over.y & ~1, over.right + over.right % 2, over.bottom + over.bottom % 2)
+        box = even_box(over.left, over.top, over.right, over.bottom)
 
         def write_under_overlay(frame: I420Frame) -> None:
             write(frame)
             pixels = surface_pixels(surface)
             frame.paint(pixels, box)             # the face there, from the frame
             del pixels                           # (the view locks the surface)
-            clip = surface.get_clip()
-            surface.set_clip(pygame.Rect(box[0], box[1], box[2] - box[0], box[3] - box[1]))
-            try:
+            where = pygame.Rect(box[0], box[1], box[2] - box[0], box[3] - box[1])
+            with _clipped(surface, where):
                 self.scene.draw_overlay(surface, state)
-            finally:
-                surface.set_clip(clip)
-            frame.update(surface_pixels(surface), [(box[0], box[1], box[2] - box[0], box[3] - box[1])])
+            frame.update(surface_pixels(surface), [where])
 
         return FrameUpdate(changed, write_under_overlay)
 
@@ -185,9 +183,7 @@ class Repainter:
         area = self.scene.still_change(last.key, key, state)
         if area is None:
             return None
-        w, h = surface.get_size()
-        x0, y0 = max(0, area.x) & ~1, max(0, area.y) & ~1
-        x1, y1 = min(w, area.right + area.right % 2), min(h, area.bottom + area.bottom % 2)
+        x0, y0, x1, y1 = even_box(area.left, area.top, area.right, area.bottom, surface.get_size())
         if x1 <= x0 or y1 <= y0:
             return None
         area = pygame.Rect(x0, y0, x1 - x0, y1 - y0)
@@ -206,9 +202,8 @@ class Repainter:
         over = [r.clip(area) for r in painted.rects if r.colliderect(area)]
 
         def write_over_still(frame: I420Frame) -> None:
-            frame.y[y0:y1, x0:x1] = still.y
-            frame.u[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = still.u
-            frame.v[y0 // 2:y1 // 2, x0 // 2:x1 // 2] = still.v
+            for dst, src in zip(frame.planes((x0, y0, x1, y1)), (still.y, still.u, still.v)):
+                dst[...] = src
             frame.update(surface_pixels(surface), over)
 
         return FrameUpdate(outside, write_over_still)
@@ -231,15 +226,11 @@ class Repainter:
         if changed:
             bound = union_of(changed)
             self._restore(surface, state, (bound,), self._patches.get(last.key))
-            clip = surface.get_clip()
-            surface.set_clip(bound.clip(clip))
-            try:
+            with _clipped(surface, bound):
                 if (not new_overlay or marks is not None) and any(r.colliderect(bound) for r in old_overlay):
                     self.scene.draw_moving(surface, state)     # a caption or card lies over the face there
                 else:
                     self.scene.draw_face_parts(surface, state)
-            finally:
-                surface.set_clip(clip)
         if not new_overlay:
             self._remember(surface, _Painted(last.key, (face, *last.moving[1:]), overlay, parts, mark))
             return changed
@@ -272,12 +263,8 @@ class Repainter:
         lies there); returns the area repainted."""
         area = union_of(areas)
         self._restore(surface, state, (area,), self._patches.get(key))
-        clip = surface.get_clip()
-        surface.set_clip(area.clip(clip))
-        try:
+        with _clipped(surface, area):
             self.scene.draw_overlay(surface, state)
-        finally:
-            surface.set_clip(clip)
         return area
 
     def _remember(self, surface: pygame.Surface, painted: _Painted) -> None:
@@ -290,15 +277,13 @@ class Repainter:
     def _restore(self, surface: pygame.Surface, state: SceneState, rects: tuple[pygame.Rect, ...],
                  patch: tuple[pygame.Rect, pygame.Surface] | None) -> None:
         """Put the still layer back inside `rects`, from the kept patch where it holds them."""
-        clip = surface.get_clip()
         for rect in rects:
             if patch is not None and patch[0].contains(rect):
                 where, pixels = patch
                 surface.blit(pixels, rect.topleft, rect.move(-where.x, -where.y))
                 continue
-            surface.set_clip(rect.clip(clip))
-            self.scene.draw_still(surface, state)   # the still layer again, only inside `rect`
-            surface.set_clip(clip)
+            with _clipped(surface, rect):
+                self.scene.draw_still(surface, state)   # the still layer again, only inside `rect`
 
     def _keep_patch(self, surface: pygame.Surface, key: Hashable) -> None:
         """Copy the fresh still layer around where the head was last drawn, for this still key."""
@@ -307,6 +292,17 @@ class Repainter:
         margin_w, margin_h = self._hot.w // 8 + 4, self._hot.h // 8 + 4
         where = self._hot.inflate(2 * margin_w, 2 * margin_h).clip(surface.get_rect())
         self._patches.put(key, (where, surface.subsurface(where).copy()))
+
+
+@contextmanager
+def _clipped(surface: pygame.Surface, rect: pygame.Rect) -> Iterator[None]:
+    """Draw on `surface` only inside `rect` (and the clip already set) for the block."""
+    clip = surface.get_clip()
+    surface.set_clip(rect.clip(clip))
+    try:
+        yield
+    finally:
+        surface.set_clip(clip)
 
 
 def _outside(rect: pygame.Rect, hole: pygame.Rect) -> list[pygame.Rect]:

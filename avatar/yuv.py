@@ -72,14 +72,18 @@ class I420Frame:
         for x0, y0, x1, y1 in boxes_to_convert(areas, self.size):
             self._convert(pixels[y0:y1, x0:x1], x0, y0)
 
+    def planes(self, box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The Y, U and V views of the frame over `box` (x0, y0, x1, y1, even edges)."""
+        return plane_views(self.y, self.u, self.v, box)
+
     def paint(self, pixels: np.ndarray, box: tuple[int, int, int, int]) -> None:
         """The reverse of `update` for one box (x0, y0, x1, y1, even edges): put the frame's colours
         there into `pixels` (the 32-bit layout), so something can be drawn over them and converted back.
         A round trip moves luma by a level or two and gives each 2x2 block its own chroma."""
         x0, y0, x1, y1 = box
-        luma = (self.y[y0:y1, x0:x1].astype(np.float32) - 16.0) * (255 / 219)
-        cb, cr = ((plane[y0 // 2:y1 // 2, x0 // 2:x1 // 2].astype(np.float32) - 128.0) * (255 / 224)
-                  for plane in (self.u, self.v))
+        y, u, v = self.planes(box)
+        luma = (y.astype(np.float32) - 16.0) * (255 / 219)
+        cb, cr = ((plane.astype(np.float32) - 128.0) * (255 / 224) for plane in (u, v))
         cb, cr = (np.repeat(np.repeat(c, 2, axis=0), 2, axis=1) for c in (cb, cr))
         kr, kb = 2 * (1 - _KR), 2 * (1 - _KB)
         out = pixels[y0:y1, x0:x1]
@@ -89,9 +93,23 @@ class I420Frame:
 
     def _convert(self, part: np.ndarray, x0: int, y0: int) -> None:
         h, w = part.shape[:2]
-        cy, cx = y0 // 2, x0 // 2
-        rgb_to_i420(part[..., _R], part[..., _G], part[..., _B], self.y[y0:y0 + h, x0:x0 + w],
-                    self.u[cy:cy + h // 2, cx:cx + w // 2], self.v[cy:cy + h // 2, cx:cx + w // 2])
+        rgb_to_i420(part[..., _R], part[..., _G], part[..., _B], *self.planes((x0, y0, x0 + w, y0 + h)))
+
+
+def plane_views(y: np.ndarray, u: np.ndarray, v: np.ndarray,
+                box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Views of the planes `y` (full size), `u` and `v` (half size) over `box` (x0, y0, x1, y1, even edges)."""
+    x0, y0, x1, y1 = box
+    return y[y0:y1, x0:x1], u[y0 // 2:y1 // 2, x0 // 2:x1 // 2], v[y0 // 2:y1 // 2, x0 // 2:x1 // 2]
+
+
+def even_box(x0: int, y0: int, x1: int, y1: int, size: tuple[int, int] | None = None) -> tuple[int, int, int, int]:
+    """The box (x0, y0, x1, y1) widened to even edges, whole 2x2 chroma blocks, and kept inside an
+    area of `size` (even sides) if given."""
+    x0, y0, x1, y1 = x0 & ~1, y0 & ~1, x1 + x1 % 2, y1 + y1 % 2
+    if size is None:
+        return x0, y0, x1, y1
+    return max(0, x0), max(0, y0), min(size[0], x1), min(size[1], y1)
 
 
 def rgb_to_i420(r: np.ndarray, g: np.ndarray, b: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray) -> None:
@@ -130,8 +148,7 @@ def boxes_to_convert(areas: Iterable[Rect] | None, size: tuple[int, int]) -> lis
     boxes = []
     for a in areas:
         x, y, bw, bh = (int(v) for v in a)
-        x0, y0 = max(0, x) & ~1, max(0, y) & ~1
-        x1, y1 = min(w, x + bw + (x + bw) % 2), min(h, y + bh + (y + bh) % 2)
+        x0, y0, x1, y1 = even_box(x, y, x + bw, y + bh, size)
         if x1 > x0 and y1 > y0:
             boxes.append((x0, y0, x1, y1))
     return merge_boxes(boxes)

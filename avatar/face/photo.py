@@ -24,7 +24,7 @@ from avatar.face.photo_planar import PlanarHead
 from avatar.face.photo_rig import ASPECT, Rig, load_rig
 from avatar.face.state import FaceState
 from avatar.lipsync.track import MouthShape
-from avatar.yuv import I420Frame
+from avatar.yuv import I420Frame, even_box
 
 OPEN_LEVELS = 10
 BLINK_LEVELS = 7
@@ -262,11 +262,11 @@ class PhotoFace:
         if panel.w < 8 or panel.h < 8:
             return None
         area = self._moving_rect(self._layout(panel.size), panel)
-        x0, y0 = area.x & ~1, area.y & ~1
-        x1, y1 = area.right + area.right % 2, area.bottom + area.bottom % 2
-        if x0 < 0 or y0 < 0 or x1 > frame_size[0] or y1 > frame_size[1] or not panel.contains((x0, y0, x1 - x0, y1 - y0)):
+        x0, y0, x1, y1 = even_box(area.left, area.top, area.right, area.bottom)
+        even = pygame.Rect(x0, y0, x1 - x0, y1 - y0)
+        if not (pygame.Rect((0, 0), frame_size).contains(even) and panel.contains(even)):
             return None
-        return pygame.Rect(x0, y0, x1 - x0, y1 - y0)
+        return even
 
     def draw_i420(self, frame: I420Frame, rect: pygame.Rect | tuple[int, int, int, int], state: FaceState) -> None:
         """Write what `draw_moving` draws for `state` straight into the yuv420p `frame`, over `i420_area`:
@@ -279,11 +279,9 @@ class PhotoFace:
         layout = self._layout(panel.size)
         head = self._planar(layout, area.move(-panel.x, -panel.y))
         head.paste(self._patches(layout, state))
-        y, u, v = head.move(self._matrix(layout, state))
-        x0, y0, w, h = area
-        frame.y[y0:y0 + h, x0:x0 + w] = y
-        frame.u[y0 // 2:(y0 + h) // 2, x0 // 2:(x0 + w) // 2] = u
-        frame.v[y0 // 2:(y0 + h) // 2, x0 // 2:(x0 + w) // 2] = v
+        for dst, src in zip(frame.planes((area.left, area.top, area.right, area.bottom)),
+                            head.move(self._matrix(layout, state))):
+            dst[...] = src
 
     def _planar(self, layout: _Layout, area: pygame.Rect) -> PlanarHead:
         """The yuv420p head over `area` (panel pixels), made once per area."""

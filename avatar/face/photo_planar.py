@@ -12,7 +12,7 @@ import numpy as np
 
 from avatar.face.photo_head import Box, HeadCompositor, overlap, paste_changed
 from avatar.lru import BytesLru
-from avatar.yuv import rgb_to_i420
+from avatar.yuv import even_box, plane_views, rgb_to_i420
 
 KEPT_BYTES = 12 * 1024 * 1024   # converted mouth patches kept (about 70 at 1080p)
 # One byte a pixel: a blend call's own cost weighs more than in RGB, so bands of the fade are taller.
@@ -35,7 +35,7 @@ class PlanarHead:
         self.rgb = np.ascontiguousarray(rgb)
         self.boxes = [(x0 - ox, y0 - oy, x1 - ox, y1 - oy) for x0, y0, x1, y1 in boxes]
         self._pasted: list[np.ndarray | None] = [None] * len(boxes)
-        self._even = [_even_box(b, (w, h)) for b in self.boxes]    # what converting a box converts
+        self._even = [even_box(*b, (w, h)) for b in self.boxes]    # what converting a box converts
         # A box whose widened edges reach no other box converts the same way whenever its patch is the
         # same (the still photo around it never changes): its planes are kept per patch.
         self._alone = [not any(overlap(e, b) for j, b in enumerate(self.boxes) if j != i)
@@ -76,8 +76,7 @@ class PlanarHead:
         for i, box in enumerate(self.boxes):
             if box not in fresh:
                 continue
-            x0, y0, x1, y1 = self._even[i]
-            luma, cb, cr = y[y0:y1, x0:x1], u[y0 // 2:y1 // 2, x0 // 2:x1 // 2], v[y0 // 2:y1 // 2, x0 // 2:x1 // 2]
+            luma, cb, cr = plane_views(y, u, v, self._even[i])
             patch = self._pasted[i]
             kept = self._converted.get(id(patch)) if self._alone[i] else None
             if kept is not None and kept[0] is patch:
@@ -85,6 +84,7 @@ class PlanarHead:
                 np.copyto(cb, kept[2])
                 np.copyto(cr, kept[3])
                 continue
+            x0, y0, x1, y1 = self._even[i]
             part = self.rgb[y0:y1, x0:x1]
             rgb_to_i420(part[..., 0], part[..., 1], part[..., 2], luma, cb, cr)
             if self._alone[i]:
@@ -108,9 +108,3 @@ class PlanarHead:
         offset = (a @ (2.0 * c0 + 0.5 - m0) + t + m0 - 0.5) / 2.0 - c0
         return np.hstack([a, offset[:, None]])
 
-
-def _even_box(box: Box, size: tuple[int, int]) -> Box:
-    """`box` widened to even edges, inside an area of `size`."""
-    x0, y0, x1, y1 = box
-    w, h = size
-    return max(0, x0) & ~1, max(0, y0) & ~1, min(w, x1 + x1 % 2), min(h, y1 + y1 % 2)
