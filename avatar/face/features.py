@@ -283,7 +283,10 @@ class Features:
         self.look = look
         self.unit_px = unit_px
         ss = supersampling(unit_px)
+        # Eyes and brows share a box's frame but draw apart, each over its own extent: a blink or a
+        # glance redraws the eyes alone, a raised brow the brows alone.
         self.eyes = _Box(EYES_BOX, unit_px, ss)
+        self.brows = _Box(EYES_BOX, unit_px, ss)
         self.mouth = _Box(MOUTH_BOX, unit_px, ss)
         skin = look.skin
         self.sclera = mix((244, 240, 234), skin, 0.12)
@@ -293,7 +296,8 @@ class Features:
         self.cavity = (58, 22, 26)
         self.teeth = (238, 234, 222)
         self.tongue = mix((150, 66, 72), look.lip, 0.2)
-        self._eye_ops: OrderedDict[tuple, tuple[tuple[_Steps, _Steps], ...]] = OrderedDict()
+        self._eye_ops: OrderedDict[tuple, tuple[tuple[tuple[_Steps, _Steps], ...], Extent]] = OrderedDict()
+        self._brow_ops: OrderedDict[tuple, tuple[_Steps, Extent]] = OrderedDict()
         self._mouth_ops: OrderedDict[tuple, tuple[_Steps, Extent]] = OrderedDict()
         self._iris_ops: OrderedDict[tuple, _Steps] = OrderedDict()    # by eye, gaze and surprise
 
@@ -303,8 +307,16 @@ class Features:
                   state: FaceState) -> tuple[pygame.Rect, tuple] | None:
         """The area `draw_eyes` with these arguments draws on, and a key: equal keys for the same
         area draw equal pixels over equal pixels (None: draws nothing)."""
-        area = self.eyes.screen_area(target, head_x, head_y, tilt_deg)
-        return None if area is None else (area, ("eyes", head_x, head_y, tilt_deg, self._eyes_pose(state)))
+        pose = self._eyes_pose(state)
+        area = self.eyes.screen_area(target, head_x, head_y, tilt_deg, self._eye_steps(pose[0])[1])
+        return None if area is None else (area, ("eyes", head_x, head_y, tilt_deg, pose))
+
+    def brows_part(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
+                   state: FaceState) -> tuple[pygame.Rect, tuple] | None:
+        """The same for `draw_brows`."""
+        key = self._brows_pose(state)
+        area = self.brows.screen_area(target, head_x, head_y, tilt_deg, self._brow_steps(key)[1])
+        return None if area is None else (area, ("brows", head_x, head_y, tilt_deg, key))
 
     def mouth_part(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
                    state: FaceState) -> tuple[pygame.Rect, tuple] | None:
@@ -316,33 +328,75 @@ class Features:
     # Eyes and brows -----------------------------------------------------------------------
 
     def _eyes_pose(self, state: FaceState) -> tuple[tuple, float, float]:
-        """The lids' and brows' pose key and the gaze, each as finely as they are drawn."""
-        key = (_q(state.blink, 50), _q(_expr(state, "surprised"), 20), _q(_expr(state, "smile"), 20),
-               _q(_expr(state, "serious"), 20), _q(state.brow_raise, 40))
+        """The lids' pose key and the gaze, each as finely as they are drawn."""
+        key = (_q(state.blink, 50), _q(_expr(state, "surprised"), 20), _q(_expr(state, "smile"), 20))
         gx = round(max(-1.0, min(1.0, state.gaze_x)) * GAZE_STEPS) / GAZE_STEPS
         gy = round(max(-1.0, min(1.0, state.gaze_y)) * GAZE_STEPS) / GAZE_STEPS
         return key, gx, gy
 
-    def draw_eyes(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
-                  state: FaceState) -> pygame.Rect | None:
-        """Draw both eyes and brows; returns the area drawn on (None if off screen)."""
-        box = self.eyes
-        key, gx, gy = self._eyes_pose(state)
-        kept = box.reuse(target, head_x, head_y, tilt_deg, (key, gx, gy))
-        if kept is not None:
-            return kept
-        m = box.begin(target, head_x, head_y, tilt_deg)
-        if m is None:
-            return None
-        eyes = self._eye_ops.get(key)
-        if eyes is None:
+    def _brows_pose(self, state: FaceState) -> tuple:
+        """The brows' pose key, as finely as they are drawn."""
+        return (_q(state.brow_raise, 40), _q(_expr(state, "surprised"), 20), _q(_expr(state, "smile"), 20),
+                _q(_expr(state, "serious"), 20))
+
+    def _eye_steps(self, key: tuple) -> tuple[tuple[tuple[_Steps, _Steps], ...], Extent]:
+        """Both eyes' steps before and after the iris for a lid pose, and where they draw (built once)."""
+        cached = self._eye_ops.get(key)
+        if cached is None:
             eyes = tuple((_steps(before), _steps(after)) for before, after in
-                         self._build_eyes(key[0] / 50, key[1] / 20, key[2] / 20, key[3] / 20, key[4] / 40))
-            self._eye_ops[key] = eyes
+                         self._build_eyes(key[0] / 50, key[1] / 20, key[2] / 20))
+            # The irises are drawn inside the lids' clip, whose bounds are among the points.
+            extents = [steps.extent for pair in eyes for steps in pair]
+            extent = (min(e[0] for e in extents), min(e[1] for e in extents),
+                      max(e[2] for e in extents), max(e[3] for e in extents))
+            cached = self._eye_ops[key] = (eyes, extent)
             if len(self._eye_ops) > _CACHE_SIZE:
                 self._eye_ops.popitem(last=False)
         else:
             self._eye_ops.move_to_end(key)
+        return cached
+
+    def _brow_steps(self, key: tuple) -> tuple[_Steps, Extent]:
+        """Both brows' steps for a brow pose, and where they draw (built once)."""
+        cached = self._brow_ops.get(key)
+        if cached is None:
+            raise_, surprise, smile, serious = key[0] / 40, key[1] / 20, key[2] / 20, key[3] / 20
+            steps = _steps([op for s in (-1, 1) for op in self._brow(s, raise_, surprise, smile, serious)])
+            cached = self._brow_ops[key] = (steps, steps.extent)
+            if len(self._brow_ops) > _CACHE_SIZE:
+                self._brow_ops.popitem(last=False)
+        else:
+            self._brow_ops.move_to_end(key)
+        return cached
+
+    def draw_brows(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
+                   state: FaceState) -> pygame.Rect | None:
+        """Draw both brows (after the eyes); returns the area drawn on (None if off screen)."""
+        box = self.brows
+        key = self._brows_pose(state)
+        steps, extent = self._brow_steps(key)
+        kept = box.reuse(target, head_x, head_y, tilt_deg, key, extent)
+        if kept is not None:
+            return kept
+        m = box.begin(target, head_x, head_y, tilt_deg, extent)
+        if m is None:
+            return None
+        _run(box, m, steps)
+        return box.finish(target)
+
+    def draw_eyes(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
+                  state: FaceState) -> pygame.Rect | None:
+        """Draw both eyes (lids, whites, irises, lashes; not the brows); returns the area drawn on
+        (None if off screen)."""
+        box = self.eyes
+        key, gx, gy = self._eyes_pose(state)
+        eyes, extent = self._eye_steps(key)
+        kept = box.reuse(target, head_x, head_y, tilt_deg, (key, gx, gy), extent)
+        if kept is not None:
+            return kept
+        m = box.begin(target, head_x, head_y, tilt_deg, extent)
+        if m is None:
+            return None
         surprise = key[1] / 20
         for s, (before, after) in zip((-1, 1), eyes):
             _run(box, m, before)
@@ -370,8 +424,8 @@ class Features:
             _fill((250, 250, 250), ellipse(ix - r * 0.32, iy - r * 0.34, r * 0.16, r * 0.16, 12)),
         ]
 
-    def _build_eyes(self, blink: float, surprise: float, smile: float, serious: float,
-                    brow_raise: float) -> tuple[tuple[tuple[Op, ...], tuple[Op, ...]], ...]:
+    def _build_eyes(self, blink: float, surprise: float,
+                    smile: float) -> tuple[tuple[tuple[Op, ...], tuple[Op, ...]], ...]:
         """For each eye (viewer's left first): the steps before the iris and after it."""
         out = []
         for s in (-1, 1):
@@ -397,7 +451,6 @@ class Features:
             inner = upper[0]
             after.append(_blend(mix(self.look.skin, (200, 90, 90), 0.45), 0.7,
                                 ellipse(inner[0] + s * 0.006, inner[1] + 0.003, 0.006, 0.004, 16)))
-            after += self._brow(s, brow_raise, surprise, smile, serious)
             out.append((tuple(before), tuple(after)))
         return tuple(out)
 

@@ -187,7 +187,7 @@ class ProceduralFace:
     def moving_parts(self, surface: pygame.Surface, rect: pygame.Rect | tuple[int, int, int, int],
                      state: FaceState) -> frozenset[FacePart]:
         """The parts `draw_moving` draws for `state`: the chin's shadow, the head above the jaw, the jaw
-        (with the chin lowered), the eyes with the brows, and the mouth."""
+        (with the chin lowered), the eyes, the brows and the mouth."""
         rect = pygame.Rect(rect)
         with clipped_to(surface, rect) as visible:
             if not visible:
@@ -202,6 +202,7 @@ class ProceduralFace:
                      (pygame.Rect(bx, by, hw, r0), ("head", pose.tilt_key, pose.pos, r0)),
                      (pygame.Rect(bx, by + r0, hw, hh - r0 + drop), ("jaw", pose.tilt_key, pose.pos, r0, r1, drop)),
                      layers.features.eyes_part(surface, *pose.origin, pose.tilt_deg, state),
+                     layers.features.brows_part(surface, *pose.origin, pose.tilt_deg, state),
                      layers.features.mouth_part(surface, *pose.origin, pose.tilt_deg, state)]
             parts = set()
             for got in found:
@@ -259,5 +260,6 @@ class ProceduralFace:
         drawn = [layers.chin_shadow.draw(surface, *pose.chin, pose.drop_px),
                  blit_head(surface, pose.head, pose.pos, *pose.rows, pose.drop_px),
                  layers.features.draw_eyes(surface, *pose.origin, pose.tilt_deg, state),
+                 layers.features.draw_brows(surface, *pose.origin, pose.tilt_deg, state),
                  layers.features.draw_mouth(surface, *pose.origin, pose.tilt_deg, state)]
         return union_of(drawn)
