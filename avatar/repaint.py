@@ -16,7 +16,7 @@ from avatar.scene_state import SceneState
 from avatar.yuv import FrameUpdate, I420Frame, even_box, surface_pixels
 
 PATCH_BYTES = 16 * 1024 * 1024   # still layers kept around the head (the body's few breath positions, a slide)
-STILL_I420_BYTES = 16 * 1024 * 1024   # yuv420p of the still layer where the breath changes it, per position
+STILL_BYTES = 24 * 1024 * 1024   # the still layer where the breath changes it (RGB and yuv420p), per position
 _COVERED = object()              # the still key of a frame a title card covers whole
 
 
@@ -67,9 +67,10 @@ class Repainter:
         self._patches: BytesLru[Hashable, tuple[pygame.Rect, pygame.Surface]] = \
             BytesLru(PATCH_BYTES, lambda patch: surface_bytes(patch[1]))
         self._hot = pygame.Rect(0, 0, 0, 0)     # the biggest area the last frame's moving parts drew on
-        # The still layer in yuv420p where a breath changes it, per still key and area: a recording's
-        # buffers pass through the same few body positions again and again.
-        self._still_i420: BytesLru[tuple, I420Frame] = BytesLru(STILL_I420_BYTES, lambda frame: frame.data.nbytes)
+        # The still layer where a breath changes it, as pixels and in yuv420p, per still key and area: a
+        # recording's buffers pass through the same few body positions again and again.
+        self._still_i420: BytesLru[tuple, tuple[pygame.Surface, I420Frame]] = \
+            BytesLru(STILL_BYTES, lambda kept: surface_bytes(kept[0]) + kept[1].data.nbytes)
 
     def draw(self, surface: pygame.Surface, state: SceneState) -> list[pygame.Rect] | None:
         """Draw the frame for `state` over the whole of `surface`; return the areas whose pixels may
@@ -187,26 +188,59 @@ class Repainter:
         if x1 <= x0 or y1 <= y0:
             return None
         area = pygame.Rect(x0, y0, x1 - x0, y1 - y0)
-        del self._painted[surface]
-        self._restore(surface, state, (*last.rects, area), self._patches.get(key))
-        self._keep_patch(surface, key)
         still = self._still_i420.get((key, tuple(area)))
-        if still is None:
-            still = self._still_i420.put((key, tuple(area)), I420Frame(area.size))
-            still.update(surface_pixels(surface)[y0:y1, x0:x1])
-        moving = tuple(self.scene.draw_moving(surface, state))
-        painted = _Painted(key, moving, _overlay(state), self.scene.face_parts(surface, state),
-                           self.scene.caption_mark(state))
+        parts = self.scene.face_parts(surface, state)
+        overlay = _overlay(state)
+        patch = self._patches.get(key)
+        if still is not None and patch is not None and parts is not None and last.parts is not None \
+                and overlay == last.overlay:
+            painted, changed = self._breath_parts(surface, state, last, parts, key, area, still[0], patch)
+            outside = [part for r in changed for part in _outside(r, area)]
+        else:
+            del self._painted[surface]
+            self._restore(surface, state, (*last.rects, area), patch)
+            self._keep_patch(surface, key)
+            if still is None:
+                frame = I420Frame(area.size)
+                frame.update(surface_pixels(surface)[y0:y1, x0:x1])
+                still = self._still_i420.put((key, tuple(area)), (surface.subsurface(area).copy(), frame))
+            moving = tuple(self.scene.draw_moving(surface, state))
+            painted = _Painted(key, moving, overlay, parts, self.scene.caption_mark(state))
+            outside = [part for r in (*last.rects, *painted.rects) for part in _outside(r, area)]
         self._remember(surface, painted)
-        outside = [part for r in (*last.rects, *painted.rects) for part in _outside(r, area)]
         over = [r.clip(area) for r in painted.rects if r.colliderect(area)]
+        still_i420 = still[1]
 
         def write_over_still(frame: I420Frame) -> None:
-            for dst, src in zip(frame.planes((x0, y0, x1, y1)), (still.y, still.u, still.v)):
+            for dst, src in zip(frame.planes((x0, y0, x1, y1)), (still_i420.y, still_i420.u, still_i420.v)):
                 dst[...] = src
             frame.update(surface_pixels(surface), over)
 
         return FrameUpdate(outside, write_over_still)
+
+    def _breath_parts(self, surface: pygame.Surface, state: SceneState, last: _Painted,
+                      parts: frozenset[FacePart], key: Hashable, area: pygame.Rect, still: pygame.Surface,
+                      patch: tuple[pygame.Rect, pygame.Surface]) -> tuple[_Painted, list[pygame.Rect]]:
+        """A breath over a surface that holds the frame before it, captions and the rest unchanged: the
+        still layer is put back where the breath changed it (`still`, kept pixels) and where the face's
+        parts changed, and only there is drawn again. Returns what the surface now holds and the areas
+        of the parts that changed."""
+        changed = [pygame.Rect(part.area) for part in parts ^ last.parts]
+        old_overlay = _outermost(last.moving[1:])
+        for rect in (area, union_of(changed)) if changed else (area,):
+            # Each area is put back whole before it is drawn: drawn twice, blended pixels would darken.
+            if rect is area:
+                surface.blit(still, area)
+            else:
+                self._restore(surface, state, (rect,), patch)
+            with _clipped(surface, rect):
+                if any(r.colliderect(rect) for r in old_overlay):
+                    self.scene.draw_moving(surface, state)       # a caption or card lies there too
+                else:
+                    self.scene.draw_face_parts(surface, state)
+        face = union_of(pygame.Rect(part.area) for part in parts)
+        painted = _Painted(key, (face, *last.moving[1:]), last.overlay, parts, self.scene.caption_mark(state))
+        return painted, changed
 
     def _repaint_parts(self, surface: pygame.Surface, state: SceneState, last: _Painted,
                        parts: frozenset[FacePart], overlay: tuple) -> list[pygame.Rect] | None:

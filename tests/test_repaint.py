@@ -102,8 +102,8 @@ def test_a_breath_copies_the_still_layer_in_yuv420p_instead_of_converting_it(sli
     whole = I420Frame(scene.size)
     painter = Repainter(scene)
     converted_whole = []                         # the still layer's breath area, converted from RGB
-    keep = painter._still_i420.put          # called when a body position is converted
-    painter._still_i420.put = lambda key, frame: (converted_whole.append(key), keep(key, frame))[1]  # type: ignore
+    keep = painter._still_i420.put               # called when a body position is converted
+    painter._still_i420.put = lambda key, kept: (converted_whole.append(key), keep(key, kept))[1]  # type: ignore
     breaths = 0
     states = talk(slide) * 2                     # the same body positions come round again
     for i, state in enumerate(states):
