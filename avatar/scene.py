@@ -122,6 +122,7 @@ class Scene:
         self._slides: _Lru[tuple, pygame.Surface] = _Lru(8)
         self._texts: _Lru[tuple, object] = _Lru(256)
         self._titles: _Lru[tuple, pygame.Surface] = _Lru(2)
+        self._mark: tuple | None = None     # the last `caption_mark`: what it was asked for, what it gave
         self._background_image: pygame.Surface | None | bool = False   # False: not loaded yet
 
     @property
@@ -489,6 +490,15 @@ class Scene:
         on it (None: no word), without drawing: two states with the same page and equal overlays apart
         from the spoken word differ only inside their highlights. None when kiosk lines are shown (they
         move the caption; their places are known only by drawing them)."""
+        # Asked once or twice a frame, and the same for a whole word: the last answer is kept.
+        asked = (self.show_captions, state.caption, state.hint, state.input_text, state.listening)
+        if self._mark is not None and self._mark[0] == asked:
+            return self._mark[1]
+        mark = self._caption_mark(state)
+        self._mark = (asked, mark)
+        return mark
+
+    def _caption_mark(self, state: SceneState) -> tuple[Hashable, pygame.Rect | None] | None:
         if state.hint or state.input_text is not None or state.listening is not None:
             return None
         caption = state.caption
