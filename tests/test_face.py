@@ -348,3 +348,27 @@ def test_sclera_is_pale_and_eyes_are_level(face: ProceduralFace) -> None:
     assert abs((mid - left.mean()) - (right.mean() - mid)) < 3
     assert abs(rows[cols < mid].mean() - rows[cols >= mid].mean()) < 2
     assert math.isfinite(float(rows.mean()))
+
+
+@pytest.mark.parametrize("unit_px", [200.0, 288.0, 432.0])      # 4, 3 and 2 samples a side
+def test_feature_boxes_give_back_what_they_do_not_draw_on(unit_px: float) -> None:
+    """The eyes and mouth are drawn in a box enlarged from the screen and shrunk back: wherever nothing
+    is drawn, the screen comes back exactly (no faint rectangle around the mouth), at every fineness."""
+    from avatar.face.features import EYES_BOX, _Box, supersampling
+
+    ss = supersampling(unit_px)
+    rng = np.random.default_rng(int(unit_px))
+    target = pygame.Surface((400, 300), 0, 32, (0xFF0000, 0xFF00, 0xFF, 0))
+    pygame.surfarray.blit_array(target, rng.integers(0, 256, (400, 300, 3), dtype=np.uint8))
+    before = pygame.surfarray.array3d(target).copy()
+    eyes = _Box(EYES_BOX, unit_px, ss)
+    m = eyes.begin(target, 200.3, 150.6, 1.5)
+    assert m is not None
+    # A dot drawn in the middle changes pixels there and nowhere far from it.
+    x, y = m.pt(0.0, 0.0)
+    pygame.draw.circle(eyes.surface, (255, 255, 255), (round(x), round(y)), 2 * ss)
+    drawn = eyes.finish(target)
+    after = pygame.surfarray.array3d(target)
+    changed = np.argwhere(np.abs(after.astype(int) - before).max(axis=-1) > 0)
+    assert drawn.w > 40 and len(changed) > 0
+    assert np.all(np.abs(changed - [200, 150]).max(axis=1) <= 4)
