@@ -80,16 +80,17 @@ class _Box:
         self.area = pygame.Rect(0, 0, 0, 0)       # the part of `rect` this pose draws on
         self._kept: BytesLru[tuple, pygame.Surface] = BytesLru(_KEPT_BYTES, surface_bytes)
         self._key: tuple | None = None
+        self._placed: tuple | None = None
 
     def reuse(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
               pose: tuple, extent: Extent | None = None) -> pygame.Rect | None:
         """Blit the kept box for this pose over these pixels if there is one and return where; else
         remember what to keep and return None."""
         self._key = None
-        rect = self._locate(target, head_x, head_y, tilt_deg)
+        rect, whole = self._place(target, head_x, head_y, tilt_deg, extent)
         if rect is None:
             return None
-        area = self._area(rect, head_x, head_y, tilt_deg, extent).clip(target.get_clip())
+        area = whole.clip(target.get_clip())
         if area.w == 0 or area.h == 0:
             return None
         under = pygame.image.tobytes(target.subsurface(area), "RGBX")
@@ -105,11 +106,23 @@ class _Box:
                     extent: Extent | None = None) -> pygame.Rect | None:
         """Where drawing a pose within `extent` (the whole box without one) can change `target`'s pixels,
         within its clip (None: nowhere)."""
-        rect = self._locate(target, head_x, head_y, tilt_deg)
+        rect, whole = self._place(target, head_x, head_y, tilt_deg, extent)
         if rect is None:
             return None
-        area = self._area(rect, head_x, head_y, tilt_deg, extent).clip(target.get_clip())
+        area = whole.clip(target.get_clip())
         return area if area.w > 0 and area.h > 0 else None
+
+    def _place(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
+               extent: Extent | None) -> tuple[pygame.Rect | None, pygame.Rect | None]:
+        """`_locate`, then `_area` before any clip (None, None: off the surface). A frame asks the same
+        three times (the part's area, the kept box, the drawing): the last answer is kept."""
+        asked = (target.get_size(), head_x, head_y, tilt_deg, extent)
+        if self._placed is not None and self._placed[0] == asked:
+            return self._placed[1]
+        rect = self._locate(target, head_x, head_y, tilt_deg)
+        place = (None, None) if rect is None else (rect, self._area(rect, head_x, head_y, tilt_deg, extent))
+        self._placed = (asked, place)
+        return place
 
     def _locate(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float) -> pygame.Rect | None:
         """The box on screen: it follows the turned head, its own axes stay screen-aligned.
@@ -144,11 +157,11 @@ class _Box:
     def begin(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
               extent: Extent | None = None) -> Mapping | None:
         """Load the screen under the box, enlarged; returns the head-unit mapping into it (None if off screen)."""
-        rect = self._locate(target, head_x, head_y, tilt_deg)
+        rect, whole = self._place(target, head_x, head_y, tilt_deg, extent)
         if rect is None:
             return None
         ss = self.ss
-        area = self._area(rect, head_x, head_y, tilt_deg, extent).clip(target.get_clip())
+        area = whole.clip(target.get_clip())
         if area.w == 0 or area.h == 0:
             return None
         big_size = (rect.w * ss, rect.h * ss)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ SACCADE_S = 0.04
 _MASK64 = (1 << 64) - 1
 
 
+@functools.lru_cache(maxsize=4096)     # the same few (noise phases, this blink's and gaze's slots) every frame
 def _rand(seed: int, index: int, channel: int) -> float:
     """A uniform number in [0, 1) fixed by (seed, index, channel): splitmix64 of their mix."""
     z = (seed * 0x9E3779B97F4A7C15 + index * 0xBF58476D1CE4E5B9 + channel * 0x94D049BB133111EB
