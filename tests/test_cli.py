@@ -136,3 +136,20 @@ def test_script_background_colour_or_image(tmp_path: Path) -> None:
     script = tmp_path / "bg.md"
     script.write_text('+++\nbackground = "teal"\n+++\nHello.\n', "utf-8")
     assert_usage_error(run("play", str(script)), "neither a colour")
+
+
+def test_a_command_starts_without_setuptools_pkg_resources() -> None:
+    """pygame tries setuptools' pkg_resources first to find its own files (a sixth of a start's time);
+    commands import pygame without it, and pygame's own default font still loads by path."""
+    code = ("import sys\n"
+            "from avatar.cli import main\n"
+            "code = main(['voices'])\n"
+            "import pygame\n"
+            "pygame.font.init()\n"
+            "assert pygame.font.Font(None, 24).size('Geneva')[0] > 0\n"
+            "print('exit', code, 'pkg_resources' in sys.modules, 'pygame' in sys.modules)\n")
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "exit 0 False True"

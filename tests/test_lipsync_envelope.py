@@ -109,3 +109,19 @@ def test_settings_change_the_frame_rate() -> None:
     o = envelope(Audio(bursts([0.2], 0.2, 1.0), RATE), EnvelopeSettings(fps=50.0))
     assert len(o) == 50
     assert o[15] > 0.7
+
+
+def test_frame_levels_equal_the_power_spectrum_summed_as_parseval_says() -> None:
+    """The level of each frame is taken straight from the windowed samples; it is what summing the
+    frame's power spectrum gives (Parseval), frames hanging over both ends included."""
+    from avatar.lipsync.features import fft_size, frame_mean_square, mean_square_weights, spectral_sums
+
+    rng = np.random.default_rng(3)
+    speechy = bursts(ONSETS, LENGTH_S, 3.0) + 0.01 * rng.standard_normal(int(3.0 * RATE)).astype(np.float32)
+    for samples in (speechy, speechy[:100], np.zeros(0, np.float32)):
+        audio = Audio(samples, RATE)
+        n_fft = fft_size(RATE, EnvelopeSettings().window_s)
+        want = spectral_sums(audio, mean_square_weights(n_fft)[:, None], fps=FPS, n_fft=n_fft)[:, 0]
+        got = frame_mean_square(audio, fps=FPS, n_fft=n_fft)
+        assert got.shape == want.shape
+        assert np.allclose(got, want, rtol=1e-4, atol=1e-12)

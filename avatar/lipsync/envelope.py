@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from avatar.audio import Audio
-from avatar.lipsync.features import fft_size, mean_square_weights, spectral_sums
+from avatar.lipsync.features import fft_size, frame_mean_square
 
 _SILENT_DB = -200.0          # what a gated frame's level becomes: far below any real sound
 _DIGITAL_SILENCE_DB = -100.0  # frames quieter than this are exact silence, not a noise floor
@@ -42,8 +42,7 @@ class Loudness:
 def frame_levels(audio: Audio, settings: EnvelopeSettings = EnvelopeSettings()) -> np.ndarray:
     """Mean-square level of each frame in dB (frames centred at i / fps)."""
     n_fft = fft_size(audio.rate_hz, settings.window_s)
-    ms = spectral_sums(audio, mean_square_weights(n_fft)[:, None], fps=settings.fps, n_fft=n_fft)[:, 0]
-    return levels_db(ms)
+    return levels_db(frame_mean_square(audio, fps=settings.fps, n_fft=n_fft))
 
 
 def levels_db(mean_square: np.ndarray) -> np.ndarray:
