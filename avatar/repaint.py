@@ -69,7 +69,7 @@ class Repainter:
         self._hot = pygame.Rect(0, 0, 0, 0)     # the biggest area the last frame's moving parts drew on
         # The still layer where a breath changes it, as pixels and in yuv420p, per still key and area: a
         # recording's buffers pass through the same few body positions again and again.
-        self._still_i420: BytesLru[tuple, tuple[pygame.Surface, I420Frame]] = \
+        self._stills: BytesLru[tuple, tuple[pygame.Surface, I420Frame]] = \
             BytesLru(STILL_BYTES, lambda kept: surface_bytes(kept[0]) + kept[1].data.nbytes)
 
     def draw(self, surface: pygame.Surface, state: SceneState) -> list[pygame.Rect] | None:
@@ -178,9 +178,10 @@ class Repainter:
     def _breath_i420(self, surface: pygame.Surface, state: SceneState, last: _Painted,
                      key: Hashable) -> FrameUpdate | None:
         """A frame whose still layer changed only inside the presenter (the body lifted by the breath):
-        the still layer there is put back, and its yuv420p copied from the last time this position was
-        drawn (converted now the first time) rather than converted again; only what is drawn over it
-        is converted. None when the still layer changed elsewhere too (a slide, the background)."""
+        the still layer there is put back from the pixels kept the first time this position was drawn,
+        and its yuv420p copied rather than converted again; only what is drawn over it is converted.
+        Over an unchanged caption only that area and the face's changed parts are drawn again
+        (`_breath_parts`). None when the still layer changed elsewhere too (a slide, the background)."""
         area = self.scene.still_change(last.key, key, state)
         if area is None:
             return None
@@ -188,7 +189,7 @@ class Repainter:
         if x1 <= x0 or y1 <= y0:
             return None
         area = pygame.Rect(x0, y0, x1 - x0, y1 - y0)
-        still = self._still_i420.get((key, tuple(area)))
+        still = self._stills.get((key, tuple(area)))
         parts = self.scene.face_parts(surface, state)
         overlay = _overlay(state)
         patch = self._patches.get(key)
@@ -203,7 +204,7 @@ class Repainter:
             if still is None:
                 frame = I420Frame(area.size)
                 frame.update(surface_pixels(surface)[y0:y1, x0:x1])
-                still = self._still_i420.put((key, tuple(area)), (surface.subsurface(area).copy(), frame))
+                still = self._stills.put((key, tuple(area)), (surface.subsurface(area).copy(), frame))
             moving = tuple(self.scene.draw_moving(surface, state))
             painted = _Painted(key, moving, overlay, parts, self.scene.caption_mark(state))
             outside = [part for r in (*last.rects, *painted.rects) for part in _outside(r, area)]

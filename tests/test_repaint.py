@@ -15,7 +15,7 @@ from avatar.face.idle import face_state_at
 from avatar.face.sprite_sample import write_sample_pack
 from avatar.face.sprites import SpriteFace
 from avatar.lipsync.track import MouthShape
-from avatar.repaint import Repainter
+from avatar.repaint import Repainter, _overlay
 from avatar.scene import Scene
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
 from avatar.yuv import I420Frame, surface_pixels
@@ -102,22 +102,30 @@ def test_a_breath_copies_the_still_layer_in_yuv420p_instead_of_converting_it(sli
     whole = I420Frame(scene.size)
     painter = Repainter(scene)
     converted_whole = []                         # the still layer's breath area, converted from RGB
-    keep = painter._still_i420.put               # called when a body position is converted
-    painter._still_i420.put = lambda key, kept: (converted_whole.append(key), keep(key, kept))[1]  # type: ignore
+    keep = painter._stills.put                   # called when a body position is converted
+    painter._stills.put = lambda key, kept: (converted_whole.append(key), keep(key, kept))[1]  # type: ignore
+    partial = []                                 # breaths that drew only the body's area and changed parts
+    breath_parts = painter._breath_parts
+    painter._breath_parts = lambda *args: (partial.append(1), breath_parts(*args))[1]  # type: ignore
     breaths = 0
+    quiet = 0                                    # breaths over the caption and lower third their buffer held
     states = talk(slide) * 2                     # the same body positions come round again
     for i, state in enumerate(states):
         k = i % 2
+        seen = len(converted_whole)
         update = painter.draw_i420(buffers[k], state)
         frames[k].update(surface_pixels(buffers[k]), update.areas if i >= 2 else None)
         if update.direct is not None:            # the drawn presenter: only a breath writes straight in
             breaths += 1
             update.direct(frames[k])
+            if len(converted_whole) == seen and i >= 2 and _overlay(state) == _overlay(states[i - 2]):
+                quiet += 1
         scene.draw(full, state)
         whole.update(surface_pixels(full))
         assert np.array_equal(frames[k].data, whole.data), f"frame {i} (t={state.t_s:.2f} s) differs"
     assert len(converted_whole) == len(set(converted_whole)), "a body position was converted twice"
     assert breaths > 2 * len(converted_whole)
+    assert quiet > 0 and len(partial) == quiet, "a breath over an unchanged caption redraws the whole face"
 
 
 def test_a_face_without_layers_repaints_its_whole_rect(tmp_path: Path, slide: str) -> None:
