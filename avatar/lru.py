@@ -1,5 +1,6 @@
-"""A least-recently-used cache bounded by the bytes its values take (turned heads, finished mouths,
-still layers kept for repainting): one object per owner, never global."""
+"""Least-recently-used caches, one object per owner, never global: bounded by how many values they hold
+(drawn texts, backgrounds, mouth poses) or by the bytes their values take (turned heads, finished mouths,
+still layers kept for repainting)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,21 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class BytesLru(Generic[K, V]):
-    """Values up to `max_bytes` as `size_of` counts them, the least recently used dropped first; the
-    newest value always stays, however big. `on_drop(key)` is told of each value dropped."""
+def _one(value: object) -> int:
+    return 1
 
-    def __init__(self, max_bytes: int, size_of: Callable[[V], int],
+
+class Lru(Generic[K, V]):
+    """Values up to `limit` as `size_of` counts them (each value 1 without it), the least recently used
+    dropped first; the newest value always stays, however big. `on_drop(key)` is told of each value dropped."""
+
+    def __init__(self, limit: int, size_of: Callable[[V], int] = _one,
                  on_drop: Callable[[K], None] | None = None) -> None:
-        self.max_bytes = max_bytes
+        self.limit = limit
         self._size_of = size_of
         self._on_drop = on_drop
         self._items: OrderedDict[K, V] = OrderedDict()
-        self.bytes = 0
+        self.used = 0
 
     def get(self, key: K) -> V | None:
         value = self._items.get(key)
@@ -31,12 +36,12 @@ class BytesLru(Generic[K, V]):
     def put(self, key: K, value: V) -> V:
         old = self._items.pop(key, None)
         if old is not None:
-            self.bytes -= self._size_of(old)
+            self.used -= self._size_of(old)
         self._items[key] = value
-        self.bytes += self._size_of(value)
-        while self.bytes > self.max_bytes and len(self._items) > 1:
+        self.used += self._size_of(value)
+        while self.used > self.limit and len(self._items) > 1:
             dropped_key, dropped = self._items.popitem(last=False)
-            self.bytes -= self._size_of(dropped)
+            self.used -= self._size_of(dropped)
             if self._on_drop is not None:
                 self._on_drop(dropped_key)
         return value
@@ -46,6 +51,22 @@ class BytesLru(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class BytesLru(Lru[K, V]):
+    """An `Lru` whose values take `size_of` bytes, up to `max_bytes`."""
+
+    def __init__(self, max_bytes: int, size_of: Callable[[V], int],
+                 on_drop: Callable[[K], None] | None = None) -> None:
+        super().__init__(max_bytes, size_of, on_drop)
+
+    @property
+    def max_bytes(self) -> int:
+        return self.limit
+
+    @property
+    def bytes(self) -> int:
+        return self.used
 
 
 def surface_bytes(surface) -> int:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections import OrderedDict
-from typing import TYPE_CHECKING, Callable, Generic, Hashable, TypeVar
+from typing import TYPE_CHECKING, Callable, Hashable
 
 import numpy as np
 import pygame
@@ -17,6 +16,7 @@ from avatar.face.procedural import eye_line_px, head_unit_px
 from avatar.face.select import make_face
 from avatar.face.raster import blur, mix, shade
 from avatar.fonts import FontBook
+from avatar.lru import Lru
 from avatar.scene_listen import draw_listening
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
 from avatar.textseg import cjk_share, phrase_lines, tokens
@@ -31,31 +31,6 @@ TRANSLATION = (214, 222, 236)
 TEXT = (238, 240, 244)
 SUBTLE = (196, 202, 214)
 PANEL = (12, 15, 22)
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class _Lru(Generic[K, V]):
-    """A small least-recently-used cache (per Scene, never global)."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._items: OrderedDict[K, V] = OrderedDict()
-
-    def get(self, key: K) -> V | None:
-        value = self._items.get(key)
-        if value is not None:
-            self._items.move_to_end(key)
-        return value
-
-    def put(self, key: K, value: V) -> V:
-        self._items[key] = value
-        self._items.move_to_end(key)
-        while len(self._items) > self.capacity:
-            self._items.popitem(last=False)
-        return value
-
 
 def _format_key(surface: pygame.Surface) -> tuple:
     return (surface.get_bitsize(), surface.get_masks(), bool(surface.get_flags() & pygame.SRCALPHA))
@@ -118,10 +93,10 @@ class Scene:
         self.fonts = fonts or FontBook()
         self.unit = min(w, h)                  # text and margins scale with the short side
         self.landscape = w >= h
-        self._backgrounds: _Lru[tuple, pygame.Surface] = _Lru(4)
-        self._slides: _Lru[tuple, pygame.Surface] = _Lru(8)
-        self._texts: _Lru[tuple, object] = _Lru(256)
-        self._titles: _Lru[tuple, pygame.Surface] = _Lru(2)
+        self._backgrounds: Lru[tuple, pygame.Surface] = Lru(4)
+        self._slides: Lru[tuple, pygame.Surface] = Lru(8)
+        self._texts: Lru[tuple, object] = Lru(256)
+        self._titles: Lru[tuple, pygame.Surface] = Lru(2)
         self._mark: tuple | None = None     # the last `caption_mark`: what it was asked for, what it gave
         self._background_image: pygame.Surface | None | bool = False   # False: not loaded yet
 

@@ -10,7 +10,6 @@ most frames blit a kept box instead of drawing it again (that is most of a recor
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -22,7 +21,7 @@ from avatar.face.look import Look
 from avatar.face.mouth import mouth_geometry
 from avatar.face.raster import Mapping, Point, bezier, ellipse, mix, shade, stroke, taper
 from avatar.face.state import FaceState
-from avatar.lru import BytesLru, surface_bytes
+from avatar.lru import BytesLru, Lru, surface_bytes
 
 EYES_BOX = (-0.285, -0.175, 0.285, 0.07)
 MOUTH_BOX = (-0.2, 0.17, 0.2, 0.47)
@@ -314,6 +313,20 @@ def _run(box: _Box, m: Mapping, steps: _Steps) -> None:
             box.keep_only_inside(px, px_all[b:end])
 
 
+def _draw(box: _Box, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float, pose: tuple,
+          steps: _Steps, extent: Extent) -> pygame.Rect | None:
+    """One pose's steps drawn in `box` over `target` (or the box kept from the last time the same pose
+    lay over the same pixels); returns the area drawn on (None if off screen)."""
+    kept = box.reuse(target, head_x, head_y, tilt_deg, pose, extent)
+    if kept is not None:
+        return kept
+    m = box.begin(target, head_x, head_y, tilt_deg, extent)
+    if m is None:
+        return None
+    _run(box, m, steps)
+    return box.finish(target)
+
+
 def _q(x: float, steps: int) -> int:
     return round(min(1.0, max(0.0, x)) * steps)
 
@@ -342,10 +355,10 @@ class Features:
         self.cavity = (58, 22, 26)
         self.teeth = (238, 234, 222)
         self.tongue = mix((150, 66, 72), look.lip, 0.2)
-        self._eye_ops: OrderedDict[tuple, tuple[tuple[tuple[_Steps, _Steps], ...], Extent]] = OrderedDict()
-        self._brow_ops: OrderedDict[tuple, tuple[_Steps, Extent]] = OrderedDict()
-        self._mouth_ops: OrderedDict[tuple, tuple[_Steps, Extent]] = OrderedDict()
-        self._iris_ops: OrderedDict[tuple, _Steps] = OrderedDict()    # by eye, gaze and surprise
+        self._eye_ops: Lru[tuple, tuple[tuple[tuple[_Steps, _Steps], ...], Extent]] = Lru(_CACHE_SIZE)
+        self._brow_ops: Lru[tuple, tuple[_Steps, Extent]] = Lru(_CACHE_SIZE)
+        self._mouth_ops: Lru[tuple, tuple[_Steps, Extent]] = Lru(_CACHE_SIZE)
+        self._iris_ops: Lru[tuple, _Steps] = Lru(_CACHE_SIZE)    # by eye, gaze and surprise
 
     # Where the parts draw, and what decides their pixels there ------------------------------
 
@@ -395,11 +408,7 @@ class Features:
             extents = [steps.extent for pair in eyes for steps in pair]
             extent = (min(e[0] for e in extents), min(e[1] for e in extents),
                       max(e[2] for e in extents), max(e[3] for e in extents))
-            cached = self._eye_ops[key] = (eyes, extent)
-            if len(self._eye_ops) > _CACHE_SIZE:
-                self._eye_ops.popitem(last=False)
-        else:
-            self._eye_ops.move_to_end(key)
+            cached = self._eye_ops.put(key, (eyes, extent))
         return cached
 
     def _brow_steps(self, key: tuple) -> tuple[_Steps, Extent]:
@@ -408,27 +417,15 @@ class Features:
         if cached is None:
             raise_, surprise, smile, serious = key[0] / 40, key[1] / 20, key[2] / 20, key[3] / 20
             steps = _steps([op for s in (-1, 1) for op in self._brow(s, raise_, surprise, smile, serious)])
-            cached = self._brow_ops[key] = (steps, steps.extent)
-            if len(self._brow_ops) > _CACHE_SIZE:
-                self._brow_ops.popitem(last=False)
-        else:
-            self._brow_ops.move_to_end(key)
+            cached = self._brow_ops.put(key, (steps, steps.extent))
         return cached
 
     def draw_brows(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
                    state: FaceState) -> pygame.Rect | None:
         """Draw both brows (after the eyes); returns the area drawn on (None if off screen)."""
-        box = self.brows
         key = self._brows_pose(state)
         steps, extent = self._brow_steps(key)
-        kept = box.reuse(target, head_x, head_y, tilt_deg, key, extent)
-        if kept is not None:
-            return kept
-        m = box.begin(target, head_x, head_y, tilt_deg, extent)
-        if m is None:
-            return None
-        _run(box, m, steps)
-        return box.finish(target)
+        return _draw(self.brows, target, head_x, head_y, tilt_deg, key, steps, extent)
 
     def draw_eyes(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
                   state: FaceState) -> pygame.Rect | None:
@@ -449,12 +446,9 @@ class Features:
             iris_key = (s, gx, gy, key[1])
             iris = self._iris_ops.get(iris_key)
             if iris is None:
-                iris = self._iris_ops[iris_key] = _steps(self._iris(s * EYE_CENTER_X + gx * 0.03, 0.003 + gy * 0.012,
-                                                                    IRIS_R * (1.0 + 0.04 * surprise)))
-                if len(self._iris_ops) > _CACHE_SIZE:
-                    self._iris_ops.popitem(last=False)
-            else:
-                self._iris_ops.move_to_end(iris_key)
+                iris = self._iris_ops.put(iris_key, _steps(self._iris(s * EYE_CENTER_X + gx * 0.03,
+                                                                      0.003 + gy * 0.012,
+                                                                      IRIS_R * (1.0 + 0.04 * surprise))))
             _run(box, m, iris)
             _run(box, m, after)
         return box.finish(target)
@@ -543,16 +537,8 @@ class Features:
     def draw_mouth(self, target: pygame.Surface, head_x: float, head_y: float, tilt_deg: float,
                    state: FaceState) -> pygame.Rect | None:
         """Draw the mouth; returns the area drawn on (None if off screen)."""
-        box = self.mouth
         key, steps, extent = self._mouth_pose(state)
-        kept = box.reuse(target, head_x, head_y, tilt_deg, key, extent)
-        if kept is not None:
-            return kept
-        m = box.begin(target, head_x, head_y, tilt_deg, extent)
-        if m is None:
-            return None
-        _run(box, m, steps)
-        return box.finish(target)
+        return _draw(self.mouth, target, head_x, head_y, tilt_deg, key, steps, extent)
 
     def _mouth_pose(self, state: FaceState) -> tuple[tuple, _Steps, Extent]:
         """The mouth's pose key, its drawing steps and where they draw (built once per pose)."""
@@ -561,11 +547,7 @@ class Features:
         cached = self._mouth_ops.get(key)
         if cached is None:
             steps = _steps(self._build_mouth(state.mouth_shape, key[1] / 50, key[2] / 20, key[3] / 20))
-            cached = self._mouth_ops[key] = (steps, steps.extent)
-            if len(self._mouth_ops) > _CACHE_SIZE:
-                self._mouth_ops.popitem(last=False)
-        else:
-            self._mouth_ops.move_to_end(key)
+            cached = self._mouth_ops.put(key, (steps, steps.extent))
         return (key, *cached)
 
     def _build_mouth(self, shape, mouth_open: float, smile: float, serious: float) -> list[Op]:
