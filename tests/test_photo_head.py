@@ -31,9 +31,11 @@ def from_scratch(base, mask, motion, moving, patches, matrix) -> np.ndarray:
     return pose[moving]
 
 
-def test_frames_from_reused_buffers_equal_frames_built_from_scratch() -> None:
-    """Patches that change now and then (a blink, a new mouth pose) over a head that moves every frame:
-    each frame equals the one built from nothing, so skipping unchanged patches never leaves stale pixels."""
+@pytest.mark.parametrize("hold", [1, 3])
+def test_frames_from_reused_buffers_equal_frames_built_from_scratch(hold: int) -> None:
+    """Patches that change now and then (a blink, a new mouth pose) over a head that moves every frame,
+    or holds still for a few frames (then only what changed under it is composed again): each frame
+    equals the one built from nothing, so skipping unchanged parts never leaves stale pixels."""
     rng = np.random.default_rng(3)
     base = rng.integers(0, 256, (100, 110, 3), np.uint8)
     motion = (slice(4, 96), slice(6, 100))
@@ -45,8 +47,9 @@ def test_frames_from_reused_buffers_equal_frames_built_from_scratch() -> None:
     head = HeadCompositor(base, mask, motion, moving, BOXES)
     for frame in range(40):
         patches = [v[(frame // (3 + i)) % 3] for i, v in enumerate(versions)]
-        matrix = cv2.getRotationMatrix2D((47.0, 80.0), 1.5 * np.sin(frame / 5), 1.0)
-        matrix[0, 2] += 2.5 * np.sin(frame / 7)
+        step = frame // hold
+        matrix = cv2.getRotationMatrix2D((47.0, 80.0), 1.5 * np.sin(step / 5), 1.0)
+        matrix[0, 2] += 2.5 * np.sin(step / 7)
         head.paste(patches)
         out = head.move(matrix)
         expected = from_scratch(base, mask, motion, moving, patches, matrix)
@@ -59,7 +62,8 @@ def smooth(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     return cv2.GaussianBlur(noise, (0, 0), 2.0)
 
 
-def test_the_head_composed_in_yuv420p_is_the_rgb_head_converted() -> None:
+@pytest.mark.parametrize("hold", [1, 4])
+def test_the_head_composed_in_yuv420p_is_the_rgb_head_converted(hold: int) -> None:
     """The recorder's head (pasted, moved and faded on the Y, U and V planes of an even-edged area that
     reaches past the head box) equals the RGB head converted to yuv420p, frame after frame: luma up to
     rounding, chroma up to sampling the blocks before rather than after the move; and the area around
@@ -81,8 +85,9 @@ def test_the_head_composed_in_yuv420p_is_the_rgb_head_converted() -> None:
     planar = PlanarHead(photo[y0:y1, x0:x1], (x0 - hx, y0 - hy), mask, motion, boxes)
     for frame in range(30):
         patches = [v[(frame // (3 + i)) % 3] for i, v in enumerate(versions)]
-        matrix = cv2.getRotationMatrix2D((47.0, 80.0), 1.5 * np.sin(frame / 5), 1.0)
-        matrix[0, 2] += 2.5 * np.sin(frame / 7)
+        step = frame // hold                        # the head holds still for `hold` frames
+        matrix = cv2.getRotationMatrix2D((47.0, 80.0), 1.5 * np.sin(step / 5), 1.0)
+        matrix[0, 2] += 2.5 * np.sin(step / 7)
         rgb_head.paste(patches)
         want = photo.copy()
         want[hy + 1:hy + 99, hx + 3:hx + 103] = rgb_head.move(matrix)

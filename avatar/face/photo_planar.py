@@ -89,9 +89,10 @@ class PlanarHead:
             rgb_to_i420(part[..., 0], part[..., 1], part[..., 2], luma, cb, cr)
             if self._alone[i]:
                 self._converted.put(id(patch), (patch, luma.copy(), cb.copy(), cr.copy()))
-        self.luma.pose_changed()
+        boxes = [self._even[i] for i, box in enumerate(self.boxes) if box in fresh]
+        self.luma.pose_changed(boxes)
         for plane in self.chroma:
-            plane.pose_changed()
+            plane.pose_changed([(x0 // 2, y0 // 2, x1 // 2, y1 // 2) for x0, y0, x1, y1 in boxes])
 
     def move(self, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Y, U and V of the area with the head moved by the 2x3 `matrix` (in pixels of the motion area,
