@@ -285,20 +285,27 @@ class Scene:
         w, h = self.size
         top = np.array(self.look.background_top, np.float32)
         bottom = np.array(self.look.background_bottom, np.float32)
-        t = np.linspace(0.0, 1.0, h, dtype=np.float32)[None, :, None]
-        rgb = top * (1.0 - t) + bottom * t
+        t = np.linspace(0.0, 1.0, h, dtype=np.float32)
         avatar = self.avatar_rect(with_slide)
         cx, cy = avatar.centerx, avatar.y + eye_line_px(avatar.size)
-        xs = np.arange(w, dtype=np.float32)[:, None]
-        ys = np.arange(h, dtype=np.float32)[None, :]
-        r = np.sqrt(((xs - cx) / (0.55 * self.unit)) ** 2 + ((ys - cy) / (0.65 * self.unit)) ** 2)
-        glow = np.exp(-r * r)[..., None]
-        rgb = rgb * (1.0 + 0.35 * glow) + 10.0 * glow
-        vignette = np.sqrt(((xs - w / 2) / w) ** 2 + ((ys - h / 2) / h) ** 2)[..., None]
-        rgb = rgb * (1.0 - 0.35 * np.clip(vignette - 0.25, 0.0, 1.0))
+        xs = np.arange(w, dtype=np.float32)
+        ys = np.arange(h, dtype=np.float32)
+        # A soft light behind the head (exp(-r^2) of an ellipse: one row times one column) and a vignette,
+        # as a gain and an offset per pixel; then each colour is its gradient row times the gain, plus the
+        # offset (a channel at a time: whole-frame RGB float arrays cost more than the picture is worth).
+        glow = np.outer(np.exp(-((xs - cx) / (0.55 * self.unit)) ** 2), np.exp(-((ys - cy) / (0.65 * self.unit)) ** 2))
+        vignette = np.sqrt(((xs[:, None] - w / 2) / w) ** 2 + ((ys[None, :] - h / 2) / h) ** 2)
+        darken = 1.0 - 0.35 * np.clip(vignette - 0.25, 0.0, 1.0)
+        gain = (1.0 + 0.35 * glow) * darken
+        offset = 10.0 * glow * darken
         # A little noise stops the wide gradient from banding into visible steps.
-        noise = np.random.default_rng(7).uniform(-1.0, 1.0, (w, h, 1)).astype(np.float32)
-        return pygame.surfarray.make_surface(np.clip(rgb + noise, 0, 255).astype(np.uint8))
+        offset += np.random.default_rng(7).random((w, h), dtype=np.float32) * 2.0 - 1.0
+        pixels = np.empty((w, h, 3), np.uint8)
+        for c in range(3):
+            channel = (top[c] * (1.0 - t) + bottom[c] * t)[None, :] * gain
+            channel += offset
+            pixels[..., c] = np.clip(channel, 0, 255, out=channel)
+        return pygame.surfarray.make_surface(pixels)
 
     def _load_background_image(self) -> pygame.Surface | None:
         if self._background_image is False:
