@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from avatar.errors import EncodeError
+from avatar.pipe_write import FrameWriter
 
 
 @functools.cache
@@ -96,8 +97,10 @@ class VideoEncoder:
 
     Frames are handed over with `submit(data, tag)`; a writer thread pipes `data` (any buffer, e.g. a
     pygame surface's `get_buffer()`) to ffmpeg while the caller draws the next frame. `data` must stay
-    unchanged until `reclaim()` gives `tag` back. Use as a context manager: leaving it with an
-    exception kills ffmpeg. The encoder never deletes files; whoever chose `output` owns it.
+    unchanged until `reclaim()` gives `tag` back (on Linux the pipe may borrow a frame's memory rather
+    than copy it: its tag then comes back once the next frame is written, see avatar.pipe_write).
+    Use as a context manager: leaving it with an exception kills ffmpeg. The encoder never deletes
+    files; whoever chose `output` owns it.
     """
 
     def __init__(self, output: str | os.PathLike[str], *, size: tuple[int, int], fps: float, frames: int,
@@ -124,6 +127,7 @@ class VideoEncoder:
         self._proc: subprocess.Popen[bytes] | None = None
         self._stderr: Any = None
         self._writer: threading.Thread | None = None
+        self._out: FrameWriter | None = None
         self._write_error: BaseException | None = None
         self._frames_written = 0
         self._aborted = False
@@ -190,6 +194,7 @@ class VideoEncoder:
             raise EncodeError(f"cannot start ffmpeg ({exc.strerror or exc}); reinstall imageio-ffmpeg "
                               f"or point $AVATAR_FFMPEG at an ffmpeg binary") from exc
         _grow_pipe(self._proc.stdin)
+        self._out = FrameWriter(self._proc.stdin.fileno(), self._frame_bytes)
         self._writer = threading.Thread(target=self._write_loop, name="ffmpeg-writer", daemon=True)
         self._writer.start()
 
@@ -258,24 +263,33 @@ class VideoEncoder:
     # -- inside ---------------------------------------------------------------------------------
 
     def _write_loop(self) -> None:
-        assert self._proc is not None and self._proc.stdin is not None
-        fd = self._proc.stdin.fileno()
+        assert self._proc is not None and self._out is not None
+        out = self._out
+        lent = None      # the tag of a frame whose memory the pipe may still hold (`FrameWriter.lent`)
         while True:
             item = self._todo.get()
             if item is _STOP:
+                if lent is not None:      # nothing is submitted after this: `finish` waits for ffmpeg
+                    self._done.put(lent)
                 return
             data, tag = item
             item = None
             if self._write_error is None:
                 try:
-                    _write_all(fd, data)
+                    out.write(data)
                     self._frames_written += 1
                 except Exception as exc:  # BrokenPipeError: ffmpeg died (EINVAL on Windows)
                     self._write_error = exc
             # Drop our reference before handing the tag back: a pygame BufferProxy keeps its
             # surface locked, and a locked surface cannot be blitted onto.
             data = None
-            self._done.put(tag)
+            if lent is not None:          # this frame is wholly in the pipe: none of the last one is
+                self._done.put(lent)
+                lent = None
+            if out.lent and self._write_error is None:
+                lent = tag
+            else:
+                self._done.put(tag)
 
     def _raise_if_failed(self) -> None:
         if self._write_error is not None:
@@ -315,14 +329,6 @@ class VideoEncoder:
                 stdin.close()
             except OSError:
                 pass
-
-
-def _write_all(fd: int, data: Any) -> None:
-    """Write a whole buffer to a pipe without copying it in Python (os.write may write only part)."""
-    with memoryview(data) as view, view.cast("B") as flat:
-        offset, total = 0, flat.nbytes
-        while offset < total:
-            offset += os.write(fd, flat[offset:])
 
 
 def _grow_pipe(stream: Any) -> None:

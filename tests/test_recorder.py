@@ -50,11 +50,11 @@ def red_then_blue(t: float, surface) -> None:
     surface.fill((255, 0, 0) if t < 1.0 else (0, 0, 255))
 
 
-def decoded_frames(path: Path) -> np.ndarray:
-    """Every frame of the file as RGB (frames, H, W, 3), decoded by ffmpeg."""
+def decoded_frames(path: Path, size: tuple[int, int] = (W, H)) -> np.ndarray:
+    """Every frame of the file as RGB (frames, h, w, 3), decoded by ffmpeg."""
     cmd = [ffmpeg.exe(), "-v", "error", "-i", str(path), "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
     raw = subprocess.run(cmd, capture_output=True, check=True).stdout
-    return np.frombuffer(raw, np.uint8).reshape(-1, H, W, 3)
+    return np.frombuffer(raw, np.uint8).reshape(-1, size[1], size[0], 3)
 
 
 def ffmpeg_children() -> list[int]:
@@ -108,6 +108,20 @@ def test_every_frame_shows_what_render_drew_for_its_time(wav: Path, out_dir: Pat
     assert len(frames) == 60
     means = frames.reshape(60, -1).mean(axis=1)
     assert np.all(np.abs(means - 4 * np.arange(60)) < 3), means
+
+
+def test_frames_bigger_than_the_pipe_are_whole_when_their_buffers_are_drawn_again(wav: Path, out_dir: Path):
+    """At 720p a frame is bigger than the pipe to ffmpeg, so on Linux the pipe borrows each frame's
+    memory instead of copying it: a buffer drawn again for frame i + 2 must not change frame i while
+    ffmpeg still reads it. Every decoded frame is its own grey from top to bottom."""
+    size = (1280, 720)
+    target = out_dir / "greys720.mp4"
+    record_video(grey_by_frame, 1.0, wav, target, size=size, fps=FPS, preset="ultrafast", progress=False)
+    frames = decoded_frames(target, size)
+    assert len(frames) == 30
+    for part in (frames[:, :90], frames[:, -90:]):           # the top rows and the bottom rows
+        means = part.reshape(30, -1).mean(axis=1)
+        assert np.all(np.abs(means - 4 * np.arange(30)) < 3), means
 
 
 def test_red_is_red_and_blue_is_blue(wav: Path, out_dir: Path):
