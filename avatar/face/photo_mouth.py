@@ -264,32 +264,42 @@ class MouthRig:
             return patch
         if shape in PUCKERS:                # the pressed lips beside a pucker's hole
             self._press(patch, (u + l) / 2, fh, strength=0.22,
-                        where=(np.abs(pose.xo) > 0.9) & (np.abs(pose.xn) < 0.97))
+                        along=(np.abs(pose.xo) > 0.9) * smoothstep((0.97 - np.abs(pose.xn)) / 0.15))
         self._inner_mouth(patch, shape, pose, fh)
         return patch
 
     # Drawing -------------------------------------------------------------------------------------------
 
     def _press(self, patch: np.ndarray, line: np.ndarray, fh: float, strength: float = 0.35,
-               where: np.ndarray | None = None) -> None:
-        """A closed, pressed mouth: a soft dark line where the lips meet (along `where`'s columns)."""
-        mask = np.abs(self.xs - self.cx) < self.hw * 0.98
-        if where is not None:
-            mask = mask & where
+               along: np.ndarray | None = None) -> None:
+        """A closed, pressed mouth: a soft dark line where the lips meet, as dark as `along` (0..1 per
+        column) says; it fades out towards the mouth's corners rather than ending in a tick, and is as
+        soft as the photo (an enlarged photo's lips have no crisp lines)."""
+        fade = smoothstep((0.98 - np.abs(self.xs - self.cx) / self.hw) / 0.12)
+        weight = fade if along is None else fade * along
+        mask = weight > 0.0
         cols = np.flatnonzero(mask)
         if cols.size == 0:
             return
-        width = max(0.8, 0.004 * fh)
+        width = math.hypot(max(0.8, 0.004 * fh), self.softness_px)
         c0, c1 = int(cols[0]), int(cols[-1]) + 1           # only the rows and columns around the line
         y_first = int(self.ys[0, 0])
         r0 = max(0, math.floor(float(line[c0:c1].min()) - 3 * width) - y_first)
         r1 = min(patch.shape[0], math.ceil(float(line[c0:c1].max()) + 3 * width) + 1 - y_first)
         if r1 <= r0:
             return
+        import cv2
+
         d = np.abs(self.ys[r0:r1] - line[None, c0:c1])
-        dark = np.where(mask[None, c0:c1], np.exp(-(d / width) ** 2) * strength, 0.0)[..., None]
+        near = np.exp(-(d / width) ** 2) * weight[None, c0:c1]
         part = patch[r0:r1, c0:c1]
-        part[:] = np.clip(part * (1.0 - dark), 0, 255).astype(np.uint8)
+        # Where the lips meet, the warp joins rows from above and below the photo's own opening: a hard
+        # seam on a soft photo. Across the line the patch is blurred as the photo is, then darkened.
+        soft = cv2.GaussianBlur(part, (1, 0), sigmaX=0.1, sigmaY=max(0.5, 0.8 * width)).astype(np.float32)
+        out = part.astype(np.float32)
+        out += (soft - out) * near[..., None]
+        out *= 1.0 - strength * near[..., None]
+        part[:] = np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
     def _inner_mouth(self, patch: np.ndarray, shape: MouthShape, pose: _Pose, fh: float) -> None:
         """Draw the opening, working only on the rows and columns around it."""
