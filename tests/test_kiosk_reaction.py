@@ -25,6 +25,14 @@ def test_the_reaction_is_a_pure_function_of_time() -> None:
     assert react(IDLE, 0.3) == react(IDLE, 0.3) and react(IDLE, -1.0) == IDLE
 
 
+def test_the_brows_lift_to_the_attending_height_from_wherever_they_were() -> None:
+    """Whatever the idle brows were doing when Enter came, the next frame's are at least ATTEND_BROW
+    (not a rounding step short of it) and the eyes are on the visitor."""
+    for brow in [i / 100 for i in range(-50, 60)]:
+        face = react(FaceState(gaze_x=-0.3, brow_raise=brow), 0.02)
+        assert face.brow_raise >= ATTEND_BROW and face.gaze_x == 0.0, brow
+
+
 def test_next_frame_after_enter_shows_the_question_and_a_reacting_face() -> None:
     server = FakeLLMServer(first_token_s=0.9, tokens_per_s=200).start()   # slow to start: time to think
     frames: list[tuple[int, SceneState]] = []

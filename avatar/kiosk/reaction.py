@@ -29,7 +29,8 @@ def _smooth(x: float) -> float:
 
 
 def _mix(a: float, b: float, w: float) -> float:
-    return a + (b - a) * w
+    """a at w = 0 and b at w = 1, exactly (a + (b - a) * w can miss b by a rounding step)."""
+    return a * (1.0 - w) + b * w
 
 
 def react(face: FaceState, since_ask_s: float, since_speech_s: float | None = None) -> FaceState:
