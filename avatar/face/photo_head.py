@@ -4,7 +4,9 @@ changed, the head moved by one affine warp and faded back into the still photo b
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from itertools import pairwise
+from typing import Iterator
 
 import numpy as np
 
@@ -55,7 +57,7 @@ class HeadCompositor:
         self._warps = [shift(*w) for w in warps]
         self.out = self.pose[moving].copy()      # its own buffer, even when `moving` is the whole box
         self._part = self.pose[motion]
-        self._offset = (float(dx), float(dy))    # motion-area pixels to `moving` pixels
+        self._offset = (dx, dy)                  # where the motion area starts in `moving`
         # Every frame works on the same buffers: their views are cut once.
         out, pose = self.out, self.pose[moving]
         cut = lambda a, r0, r1, c0, c1: a[r0:r1, c0:c1]     # noqa: E731
@@ -100,17 +102,10 @@ class HeadCompositor:
                 np.copyto(dst, src)
         # The head moves a few pixels; the mask fades the move out over the hair's edge and the neck.
         # (A warp plus a blend costs less than a remap with per-pixel maps at this size.)
-        # On one thread: split over two, a warp this small spends more CPU waking and waiting for the
-        # other thread than it saves, and a recording's encoder wants that core (same pixels either way).
-        part = self._part
-        threads = cv2.getNumThreads()
-        cv2.setNumThreads(1)
-        try:
-            for (r0, r1, c0, c1), dst in zip(self._warps, self._warp_views):
-                cv2.warpAffine(part, self._shifted(matrix, r0, c0), (c1 - c0, r1 - r0), dst=dst,
-                               flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        finally:
-            cv2.setNumThreads(threads)
+        dx, dy = self._offset
+        with _one_thread():
+            for (r0, _, c0, _), dst in zip(self._warps, self._warp_views):
+                self._warp_into(dst, matrix, r0 - dy, c0 - dx)
         for dst, src in self._fill_views:       # still runs the warped rects covered
             np.copyto(dst, src)
         for dst, src, w, inv in self._blend_views:     # blend only where it fades
@@ -140,22 +135,35 @@ class HeadCompositor:
             return
         dst = self.out[r0 - rows.start:r1 - rows.start, c0 - cols.start:c1 - cols.start]
         r0, r1, c0, c1 = r0 - mr.start, r1 - mr.start, c0 - mc.start, c1 - mc.start
-        threads = cv2.getNumThreads()
-        cv2.setNumThreads(1)
-        try:
-            cv2.warpAffine(self._part, self._shifted(matrix, r0 + self._offset[1], c0 + self._offset[0]),
-                           (c1 - c0, r1 - r0), dst=dst, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        finally:
-            cv2.setNumThreads(threads)
+        with _one_thread():
+            self._warp_into(dst, matrix, r0, c0)
         cv2.blendLinear(dst, self._part[r0:r1, c0:c1], self._weights[r0:r1, c0:c1], self._inverse[r0:r1, c0:c1],
                         dst=dst)
 
-    def _shifted(self, matrix: np.ndarray, row: float, col: float) -> np.ndarray:
-        """`matrix` for an output that starts at (`col`, `row`) of `moving` (the warp's own origin)."""
+    def _warp_into(self, dst: np.ndarray, matrix: np.ndarray, row: int, col: int) -> None:
+        """The head moved by `matrix` over the rect of the motion area that starts at (`col`, `row`) and
+        is `dst`'s size, written into `dst`: the same bytes as that rect of a warp of the whole area."""
+        import cv2
+
         shifted = matrix.copy()
-        shifted[0, 2] += self._offset[0] - col
-        shifted[1, 2] += self._offset[1] - row
-        return shifted
+        shifted[0, 2] -= col            # the rect's corner is the warp's own origin
+        shifted[1, 2] -= row
+        cv2.warpAffine(self._part, shifted, (dst.shape[1], dst.shape[0]), dst=dst, flags=cv2.INTER_LINEAR,
+                       borderMode=cv2.BORDER_REPLICATE)
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """OpenCV on one thread: split over two, a warp this small spends more CPU waking and waiting for
+    the other thread than it saves, and a recording's encoder wants that core (same pixels either way)."""
+    import cv2
+
+    threads = cv2.getNumThreads()
+    cv2.setNumThreads(1)
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(threads)
 
 
 def paste_changed(pose: np.ndarray, patches: list[np.ndarray], boxes: list[Box],
