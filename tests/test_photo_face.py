@@ -418,3 +418,26 @@ def test_the_portrait_moves_aside_for_a_slide_in_both_layouts(photos, size, tmp_
         inside = pygame.surfarray.array3d(screen.subsurface(panel.inflate(-8, -8))).astype(np.float32)
         assert inside.std() > 20, "the portrait, not a flat panel, is drawn there"
     assert sizes[0] == sizes[1]
+
+
+def test_the_head_moves_in_quarter_pixel_steps(photos) -> None:
+    """The portrait's head follows the idle sway and roll to within a quarter pixel everywhere on it,
+    and states closer than that give the very same move (a frame that repeats it costs next to nothing)."""
+    import cv2
+
+    from avatar.face.photo import STEP_PX, PhotoFace
+
+    face = PhotoFace(photos["grace"], get_look("official"))
+    layout = face._layout((600, 750))
+    h, w = layout.mask.shape
+    corners = np.array([[0, 0, 1], [w, 0, 1], [0, h, 1], [w, h, 1]], float).T
+    for dx, dy, tilt in [(0.0, 0.0, 0.0), (0.0031, -0.0017, 0.43), (-0.0123, 0.004, -1.37), (0.0071, 0.0, 1.9)]:
+        state = FaceState(head_dx=dx, head_dy=dy, head_tilt_deg=tilt)
+        got = PhotoFace._matrix(layout, state)
+        exact = cv2.getRotationMatrix2D(layout.pivot, tilt, 1.0)
+        exact[:, 2] += (dx * layout.unit_px, dy * layout.unit_px)
+        assert np.abs(got @ corners - exact @ corners).max() <= STEP_PX
+        # A sway over five steps, in fiftieths: five or six different moves, not fifty.
+        sway = {PhotoFace._matrix(layout, replace(state, head_dx=dx + k * 0.1 * STEP_PX / layout.unit_px)).tobytes()
+                for k in range(50)}
+        assert 5 <= len(sway) <= 6

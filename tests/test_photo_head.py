@@ -123,3 +123,37 @@ def test_the_fade_is_the_mask_wherever_the_tiles_fall(tiles) -> None:
     assert np.abs(out - want).max() <= 1.0
     with pytest.raises(ValueError):
         HeadCompositor(base, mask, whole, whole, [], tile_px=48, band_px=32)
+
+
+def test_a_head_that_holds_still_is_composed_again_only_where_a_patch_changed(monkeypatch) -> None:
+    """The same matrix twice with nothing new: nothing is warped. A new patch under a head that holds
+    still: only the area around that patch's box is warped, not the head."""
+    rng = np.random.default_rng(7)
+    base = rng.integers(0, 256, (100, 110, 3), np.uint8)
+    motion = (slice(4, 96), slice(6, 100))
+    ys, xs = np.mgrid[0:92, 0:94].astype(np.float32)
+    mask = np.clip(1.5 - np.hypot(ys - 46, xs - 47) / 30, 0, 1).astype(np.float32)
+    head = HeadCompositor(base, mask, motion, (slice(0, 100), slice(2, 104)), BOXES)
+    warped: list[int] = []
+    real = HeadCompositor._warp_into
+
+    def counting(self, dst, matrix, row, col):
+        warped.append(dst.shape[0] * dst.shape[1])
+        real(self, dst, matrix, row, col)
+    monkeypatch.setattr(HeadCompositor, "_warp_into", counting)
+    patches = [rng.integers(0, 256, (y1 - y0, x1 - x0, 3), np.uint8) for x0, y0, x1, y1 in BOXES]
+    matrix = cv2.getRotationMatrix2D((47.0, 80.0), 1.0, 1.0)
+    head.paste(patches)
+    head.move(matrix)
+    whole = sum(warped)
+    assert whole > 0.8 * mask.size
+    warped.clear()
+    head.paste(patches)
+    head.move(matrix.copy())
+    assert warped == []
+    x0, y0, x1, y1 = BOXES[3]                        # pasted last: nothing is pasted again over it
+    patches[3] = rng.integers(0, 256, (y1 - y0, x1 - x0, 3), np.uint8)
+    head.paste(patches)
+    out = head.move(matrix.copy())
+    assert len(warped) == 1 and warped[0] < whole / 2
+    assert np.array_equal(out, from_scratch(base, mask, motion, (slice(0, 100), slice(2, 104)), patches, matrix))
