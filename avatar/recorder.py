@@ -31,7 +31,8 @@ MIN_FPS, MAX_FPS = 1.0, 120.0
 
 # render(t_s, surface) draws frame t_s; it may return the areas it changed since it last drew on that
 # surface (None: maybe all of it). Only those areas are converted for the encoder. It may also return
-# an avatar.yuv.FrameUpdate: those areas, then a call that writes straight into the yuv420p frame.
+# an avatar.yuv.FrameUpdate: those areas, then a call that writes straight into the yuv420p frame, and
+# areas copied from the surface drawn just before.
 Render = Callable[[float, "pygame.Surface"], "Sequence[pygame.Rect] | FrameUpdate | None"]  # noqa: F821 - lazy
 
 
@@ -141,7 +142,9 @@ class Recorder:
         what `render` drew into it last (nothing else draws on them), so it may repaint only changes;
         if it returns the areas it changed on that surface, only those are converted to the encoder's
         pixel format (avatar.yuv), else the whole picture is. A `FrameUpdate` adds a call that then
-        writes pixels straight into the frame (a face composed in yuv420p, not drawn on the surface).
+        writes pixels straight into the frame (a face composed in yuv420p, not drawn on the surface),
+        and areas it copied from the surface drawn just before (the other one, still untouched): their
+        yuv420p is copied from that frame rather than converted.
         """
         if not (isinstance(duration_s, (int, float)) and math.isfinite(duration_s) and duration_s > 0):
             raise UsageError(f"video length {duration_s!r} s must be a positive number of seconds")
@@ -155,7 +158,7 @@ class Recorder:
 
         import pygame  # here, not at import time: `import avatar.recorder` stays cheap and headless
 
-        from avatar.yuv import FrameUpdate, I420Frame, surface_pixels
+        from avatar.yuv import FrameUpdate, I420Frame, apply_update, surface_pixels
 
         w, h = self.size
         # Masks R=0xFF0000, G=0xFF00, B=0xFF: the memory layout avatar.yuv reads.
@@ -169,18 +172,16 @@ class Recorder:
         try:
             with FrameProgress(frames, self.fps, enabled=self.progress) as bar, encoder:
                 free = list(surfaces)
+                previous = None      # the frame drawn just before (still being written to ffmpeg: read only)
                 for i in range(frames):
                     surface = free.pop() if free else encoder.reclaim()
                     changed = render(i / self.fps, surface)
-                    direct = None
-                    if isinstance(changed, FrameUpdate):
-                        changed, direct = changed.areas, changed.direct
+                    update = changed if isinstance(changed, FrameUpdate) else FrameUpdate(changed)
                     frame = yuv[id(surface)]
                     # A buffer's first frame is converted whole, whatever render says it changed.
-                    frame.update(surface_pixels(surface), changed if i >= len(surfaces) else None)
-                    if direct is not None:
-                        direct(frame)
+                    apply_update(frame, surface_pixels(surface), update, previous, whole=i < len(surfaces))
                     encoder.submit(frame.data, surface)
+                    previous = frame
                     bar.update()
                 encoder.finish()
             publish(tmp, path, overwrite=self.overwrite)

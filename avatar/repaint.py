@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Hashable, Iterator
+from typing import Callable, Hashable, Iterator
 
 import pygame
 
@@ -71,6 +72,9 @@ class Repainter:
         # recording's buffers pass through the same few body positions again and again.
         self._stills: BytesLru[tuple, tuple[pygame.Surface, I420Frame]] = \
             BytesLru(STILL_BYTES, lambda kept: surface_bytes(kept[0]) + kept[1].data.nbytes)
+        # The surface `draw_i420` drew last, if all of its picture is in it (no face written straight
+        # into its frame): the next buffer starts from it (`_catch_up`).
+        self._previous: weakref.ref[pygame.Surface] | None = None
 
     def draw(self, surface: pygame.Surface, state: SceneState) -> list[pygame.Rect] | None:
         """Draw the frame for `state` over the whole of `surface`; return the areas whose pixels may
@@ -127,8 +131,46 @@ class Repainter:
         or lower third lies over the face, the face's pixels there are taken back from the frame, the
         overlay drawn over them and converted again. When the still layer changed, or a card covers
         much of the face, the whole frame is drawn as `draw` does.
+
+        Calls are taken to come in the recorder's order: a buffer first catches up with the one drawn
+        by the call before (`_catch_up`; the update's `copied` areas, whose yuv420p the recorder copies
+        from that frame), then only what changed since that frame is drawn.
         """
         direct = self.scene.face_i420(surface, state)
+        copied = self._catch_up(surface) if direct is None else []
+        self._previous = weakref.ref(surface) if direct is None else None
+        update = self._draw_i420(surface, state, direct)
+        return dataclasses.replace(update, copied=copied) if copied else update
+
+    def _catch_up(self, surface: pygame.Surface) -> list[pygame.Rect]:
+        """Make `surface` hold what the surface drawn just before it holds, by copying the areas where
+        the two can differ, when both hold the same still layer; returns those areas (none: nothing
+        copied). A recorder's buffer is two frames old: a change that came one frame ago (the head moved
+        a pixel, a caption turned its page) is then copied, not drawn and converted once more."""
+        prev = self._previous() if self._previous is not None else None
+        if prev is None or prev is surface or prev.get_size() != surface.get_size():
+            return []
+        mine, theirs = self._painted.get(surface), self._painted.get(prev)
+        if mine is None or theirs is None or mine is theirs or mine.key != theirs.key or mine.key is _COVERED:
+            return []
+        # Equal parts draw equal pixels over the same still layer, and so do equal overlays.
+        if mine.parts is not None and theirs.parts is not None:
+            differ = [pygame.Rect(part.area) for part in mine.parts ^ theirs.parts]
+        else:
+            differ = [mine.face, theirs.face]
+        if mine.overlay is None or theirs.overlay is None:
+            differ += [*mine.moving[1:], *theirs.moving[1:]]
+        elif mine.overlay != theirs.overlay:
+            marks = self._marks_moved(mine, theirs.overlay, theirs.mark, ())   # only a highlight moved
+            differ += marks if marks is not None else [*mine.moving[1:], *theirs.moving[1:]]
+        areas = list(_outermost(differ))
+        for area in areas:
+            surface.blit(prev, area.topleft, area)
+        self._painted[surface] = theirs
+        return areas
+
+    def _draw_i420(self, surface: pygame.Surface, state: SceneState,
+                   direct: tuple[pygame.Rect, Callable[[I420Frame], None]] | None) -> FrameUpdate:
         last = self._painted.get(surface)
         key = self.scene.still_key(surface, state)
         if last is not None and key is not None and last.key not in (key, _COVERED):

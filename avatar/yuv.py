@@ -37,11 +37,31 @@ Rect = tuple[int, int, int, int]      # x, y, w, h in pixels (a pygame.Rect work
 
 @dataclass(frozen=True)
 class FrameUpdate:
-    """What drawing a recorder's frame changed: `areas` of the picture to convert (None: all of it),
-    then `direct`, which writes pixels straight into the frame over them (a face composed in yuv420p)."""
+    """What drawing a recorder's frame changed: first `copied`, areas where the picture now holds what
+    the frame drawn just before it holds (their yuv420p is copied from that frame), then `areas` to
+    convert (None: all of it), then `direct`, which writes pixels straight into the frame over them (a
+    face composed in yuv420p)."""
 
     areas: Sequence[Rect] | None
     direct: "Callable[[I420Frame], None] | None" = None
+    copied: Sequence[Rect] = ()
+
+
+def apply_update(frame: I420Frame, pixels: np.ndarray, update: FrameUpdate, previous: I420Frame | None,
+                 *, whole: bool = False) -> None:
+    """Bring `frame` in step with the picture `pixels` after a draw that reported `update`: copy its
+    `copied` areas from `previous` (the frame drawn just before; None: convert them instead), convert its
+    `areas` (or the whole picture when `whole`: a buffer's first frame), then let `direct` write."""
+    if whole or update.areas is None:
+        frame.update(pixels)
+    else:
+        if previous is None:
+            frame.update(pixels, [*update.copied, *update.areas])
+        else:
+            frame.copy_from(previous, update.copied)
+            frame.update(pixels, update.areas)
+    if update.direct is not None:
+        update.direct(frame)
 
 
 def i420_bytes(size: tuple[int, int]) -> int:
@@ -71,6 +91,15 @@ class I420Frame:
             raise ValueError(f"picture is {pixels.shape[1]}x{pixels.shape[0]}, frame is {self.size}")
         for x0, y0, x1, y1 in boxes_to_convert(areas, self.size):
             self._convert(pixels[y0:y1, x0:x1], x0, y0)
+
+    def copy_from(self, other: I420Frame, areas: Iterable[Rect]) -> None:
+        """Copy `areas` (widened to even edges) from `other`, a frame of the same size: where two
+        pictures hold the same pixels, their frames hold the same bytes."""
+        if other.size != self.size:
+            raise ValueError(f"cannot copy from a {other.size} frame into a {self.size} one")
+        for box in boxes_to_convert(areas, self.size):
+            for dst, src in zip(self.planes(box), other.planes(box)):
+                dst[...] = src
 
     def planes(self, box: tuple[int, int, int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The Y, U and V views of the frame over `box` (x0, y0, x1, y1, even edges)."""

@@ -200,6 +200,41 @@ def test_pixels_a_render_writes_straight_into_the_frame_lie_over_those_converted
         assert (outside[0] > 150) == (i % 20 < 10) and (outside[2] > 150) == (i % 20 >= 10), (i, outside)
 
 
+def test_areas_a_render_copied_from_the_frame_before_show_that_frame_there(wav: Path, out_dir: Path):
+    """A render may copy part of its picture from the surface it drew just before (the other buffer,
+    still untouched while it is encoded) and say so: those areas then show what that frame showed, not
+    what the buffer held two frames back, and are not converted again."""
+    import pygame
+
+    from avatar.yuv import FrameUpdate
+
+    band = pygame.Rect(0, 100, W, 40)
+    last: list = [None]
+
+    def colour(i: int) -> tuple[int, int, int]:
+        return (220, 30, 30) if i % 4 == 0 else (30, 30, 220)
+
+    def copying(t: float, surface) -> FrameUpdate:
+        i = int(round(t * FPS))
+        surface.fill((90, 90, 90), (0, 0, W, band.top))
+        if i % 2 and last[0] is not None:              # odd frames take the band from the frame before
+            surface.blit(last[0], band.topleft, band)
+            update = FrameUpdate([pygame.Rect(0, 0, W, band.top)], copied=[band])
+        else:
+            surface.fill(colour(i), band)
+            update = FrameUpdate([pygame.Rect(0, 0, W, band.bottom)])
+        last[0] = surface
+        return update
+
+    target = out_dir / "copied.mp4"
+    record_video(copying, 1.0, wav, target, size=(W, H), fps=FPS, progress=False)
+    frames = decoded_frames(target)
+    for i in (3, 5, 9, 15, 21):
+        red, blue = frames[i][120, W // 2, 0], frames[i][120, W // 2, 2]
+        want_red = colour(i - 1)[0] > 128              # the frame before's colour (two back had the other)
+        assert (red > 150) == want_red and (blue > 150) != want_red, (i, frames[i][120, W // 2])
+
+
 @pytest.mark.parametrize("audio_s", [1.0, 3.0])
 def test_audio_is_padded_or_cut_to_the_video_length(tmp_path: Path, out_dir: Path, audio_s: float):
     """Audio shorter than the video gets silence at the end; longer audio is cut; both end together."""

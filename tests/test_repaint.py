@@ -18,7 +18,7 @@ from avatar.lipsync.track import MouthShape
 from avatar.repaint import Repainter, _overlay
 from avatar.scene import Scene
 from avatar.scene_state import Caption, LowerThird, SceneState, TitleCard
-from avatar.yuv import I420Frame, surface_pixels
+from avatar.yuv import I420Frame, apply_update, surface_pixels
 from helpers import word_spans as words
 
 TEXT = "Good morning everyone and thank you for joining us today to talk about the year ahead"
@@ -114,10 +114,9 @@ def test_a_breath_copies_the_still_layer_in_yuv420p_instead_of_converting_it(sli
         k = i % 2
         seen = len(converted_whole)
         update = painter.draw_i420(buffers[k], state)
-        frames[k].update(surface_pixels(buffers[k]), update.areas if i >= 2 else None)
+        apply_update(frames[k], surface_pixels(buffers[k]), update, frames[1 - k] if i else None, whole=i < 2)
         if update.direct is not None:            # the drawn presenter: only a breath writes straight in
             breaths += 1
-            update.direct(frames[k])
             if len(converted_whole) == seen and i >= 2 and _overlay(state) == _overlay(states[i - 2]):
                 quiet += 1
         scene.draw(full, state)
@@ -126,6 +125,45 @@ def test_a_breath_copies_the_still_layer_in_yuv420p_instead_of_converting_it(sli
     assert len(converted_whole) == len(set(converted_whole)), "a body position was converted twice"
     assert breaths > 2 * len(converted_whole)
     assert quiet > 0 and len(partial) == quiet, "a breath over an unchanged caption redraws the whole face"
+
+
+def test_a_recording_buffer_starts_from_the_frame_drawn_just_before(slide: str) -> None:
+    """A recorder's buffer holds the frame from two frames back: what changed one frame ago (the head
+    moved a pixel, a caption turned its page, the highlight moved on) is copied from the other buffer,
+    pixels and yuv420p, rather than drawn and converted a second time. Every frame, in RGB and in
+    yuv420p, is still exactly the full draw's, and fewer pixels are converted than without the copy."""
+    scene = Scene((640, 360), get_look("official"))
+    full = pygame.Surface(scene.size, 0, 32, (0xFF0000, 0xFF00, 0xFF, 0))
+    whole = I420Frame(scene.size)
+    states = talk(slide)
+
+    def record(painter: Repainter) -> tuple[int, int, int]:
+        buffers = [pygame.Surface(scene.size, 0, 32, (0xFF0000, 0xFF00, 0xFF, 0)) for _ in range(2)]
+        frames = [I420Frame(scene.size) for _ in buffers]
+        converted = copied = copies = 0
+        for i, state in enumerate(states):
+            k = i % 2
+            update = painter.draw_i420(buffers[k], state)
+            apply_update(frames[k], surface_pixels(buffers[k]), update, frames[1 - k] if i else None,
+                         whole=i < 2)
+            scene.draw(full, state)
+            whole.update(surface_pixels(full))
+            a, b = pygame.surfarray.pixels3d(full), pygame.surfarray.pixels3d(buffers[k])
+            assert np.array_equal(a, b), f"frame {i} (t={state.t_s:.2f} s) differs from the full draw"
+            del a, b
+            assert np.array_equal(frames[k].data, whole.data), f"frame {i} (t={state.t_s:.2f} s): yuv420p differs"
+            if i >= 2:
+                converted += sum(w * h for _, _, w, h in (update.areas or [(0, 0, *scene.size)]))
+                copied += sum(w * h for _, _, w, h in update.copied)
+                copies += bool(update.copied)
+        return converted, copied, copies
+
+    converted, copied, copies = record(Repainter(scene))
+    alone = Repainter(scene)
+    alone._catch_up = lambda surface: []          # type: ignore[method-assign]  # each buffer on its own
+    converted_alone, nothing, _ = record(alone)
+    assert nothing == 0 and copies > len(states) / 3 and copied > 0
+    assert converted < 0.95 * converted_alone, (converted, converted_alone)
 
 
 def test_a_face_without_layers_repaints_its_whole_rect(tmp_path: Path, slide: str) -> None:

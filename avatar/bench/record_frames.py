@@ -3,8 +3,8 @@
     python -m avatar.bench.record_frames SCRIPT --size 1280x720 --frames 1800
 
 Draws the speech's first `--frames` frames as `avatar record` does (two alternating 32-bit buffers,
-`Repainter.draw_i420`, then `I420Frame.update` with the areas the repaint reports, then a face composed
-in yuv420p, counted as drawing), without encoding, and prints
+`Repainter.draw_i420`, then `apply_update`: the areas copied from the other buffer's frame and those the
+repaint reports converted, then a face composed in yuv420p, counted as drawing), without encoding, and prints
 the mean milliseconds per frame of each step and the median number of pixels converted, as
 `draw_ms=... convert_ms=... converted_px=...`. Means, not medians: their sum is the CPU a recording
 spends per frame before ffmpeg.
@@ -13,6 +13,7 @@ spends per frame before ffmpeg.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from typing import Sequence
@@ -26,7 +27,7 @@ def recorder_frame_costs(script: str, size: tuple[int, int], frames: int, fps: f
     from avatar.load import ShowRequest, load_show
     from avatar.repaint import Repainter
     from avatar.scene import Scene
-    from avatar.yuv import I420Frame, boxes_to_convert, surface_pixels
+    from avatar.yuv import I420Frame, apply_update, boxes_to_convert, surface_pixels
 
     pygame.font.init()
     loaded = load_show(ShowRequest(script=script, captions=True, face=face), live=False)
@@ -41,13 +42,16 @@ def recorder_frame_costs(script: str, size: tuple[int, int], frames: int, fps: f
         t0 = time.perf_counter()
         update = painter.draw_i420(buffers[k], loaded.show.state_at(i / fps))
         t1 = time.perf_counter()
-        areas = update.areas if i >= len(buffers) else None
-        converted[k].update(surface_pixels(buffers[k]), areas)
+        whole = i < len(buffers)
+        # Copied and converted as the recorder does; a face composed in yuv420p is counted as drawing.
+        apply_update(converted[k], surface_pixels(buffers[k]), dataclasses.replace(update, direct=None),
+                     converted[1 - k] if i else None, whole=whole)
         t2 = time.perf_counter()
-        if update.direct is not None:        # a face composed in yuv420p: drawing, not converting
+        if update.direct is not None:
             update.direct(converted[k])
         draw_s.append(t1 - t0 + time.perf_counter() - t2)
         convert_s.append(t2 - t1)
+        areas = None if whole else update.areas
         pixels.append(sum((x1 - x0) * (y1 - y0) for x0, y0, x1, y1 in boxes_to_convert(areas, size)))
     return {"draw_ms": 1000.0 * float(np.mean(draw_s)), "convert_ms": 1000.0 * float(np.mean(convert_s)),
             "converted_px": float(np.median(pixels)), "frames": float(count)}
