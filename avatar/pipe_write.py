@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import mmap
 import os
 import sys
 from typing import Any, Callable
@@ -40,6 +41,29 @@ def _vmsplice() -> Callable[..., int] | None:
     call.argtypes = [ctypes.c_int, ctypes.POINTER(_IoVec), ctypes.c_ulong, ctypes.c_uint]
     call.restype = ctypes.c_ssize_t
     return call
+
+
+_HUGE_PAGE = 2 * 1024 * 1024
+
+
+def page_buffer(nbytes: int) -> "np.ndarray":  # noqa: F821 - numpy is imported inside
+    """A zeroed uint8 array of `nbytes` for frames to lend to a pipe. On Linux it lies in memory that
+    asks for 2 MB pages (transparent huge pages, where the system allows them): lending a 1080p frame
+    then pins two pages instead of 760, which halves vmsplice's own cost and eases the reader's.
+    Elsewhere, or if the system says no, an ordinary array."""
+    import numpy as np
+
+    if sys.platform != "linux" or nbytes < _HUGE_PAGE or not hasattr(mmap, "MADV_HUGEPAGE"):
+        return np.zeros(nbytes, np.uint8)
+    try:
+        # Room to start on a 2 MB boundary and to end on one: the pages beyond `nbytes` are never touched.
+        memory = mmap.mmap(-1, nbytes + 2 * _HUGE_PAGE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        whole = np.frombuffer(memory, np.uint8)        # holds `memory` for as long as the array lives
+        start = -whole.ctypes.data % _HUGE_PAGE
+        memory.madvise(mmap.MADV_HUGEPAGE, start, -(-nbytes // _HUGE_PAGE) * _HUGE_PAGE)
+    except (OSError, ValueError):
+        return np.zeros(nbytes, np.uint8)
+    return whole[start:start + nbytes]                  # anonymous memory starts zeroed
 
 
 def pipe_bytes(fd: int) -> int | None:

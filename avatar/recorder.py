@@ -158,12 +158,14 @@ class Recorder:
 
         import pygame  # here, not at import time: `import avatar.recorder` stays cheap and headless
 
-        from avatar.yuv import FrameUpdate, I420Frame, apply_update, surface_pixels
+        from avatar.pipe_write import page_buffer
+        from avatar.yuv import FrameUpdate, I420Frame, apply_update, i420_bytes, surface_pixels
 
         w, h = self.size
         # Masks R=0xFF0000, G=0xFF00, B=0xFF: the memory layout avatar.yuv reads.
         surfaces = [pygame.Surface((w, h), 0, 32, (0xFF0000, 0xFF00, 0xFF, 0)) for _ in range(2)]
-        yuv = {id(s): I420Frame((w, h)) for s in surfaces}     # each buffer's frame, kept in step with it
+        # Each buffer's frame, kept in step with it, in memory made for lending to ffmpeg's pipe.
+        yuv = {id(s): I420Frame((w, h), page_buffer(i420_bytes((w, h)))) for s in surfaces}
         tmp = reserve_part(path)
         encoder = ffmpeg.VideoEncoder(tmp, size=(w, h), fps=self.fps, frames=frames, audio=audio, crf=self.crf,
                                       preset=self.preset, tune=self.tune, threads=self.threads,

@@ -73,12 +73,18 @@ def i420_bytes(size: tuple[int, int]) -> int:
 class I420Frame:
     """One yuv420p frame (Y plane, then U, then V) kept in step with a picture, area by area."""
 
-    def __init__(self, size: tuple[int, int]) -> None:
+    def __init__(self, size: tuple[int, int], data: np.ndarray | None = None) -> None:
+        """`data`: the uint8 array of `i420_bytes(size)` to keep the frame in (e.g. memory made for
+        lending to a pipe, avatar.pipe_write.page_buffer); a new zeroed one if None."""
         w, h = size
         if w % 2 or h % 2:
             raise ValueError(f"I420 needs even sides, got {w}x{h}")
         self.size = (w, h)
-        self.data = np.zeros(i420_bytes(size), np.uint8)    # what the encoder reads
+        if data is None:
+            data = np.zeros(i420_bytes(size), np.uint8)
+        elif data.dtype != np.uint8 or data.shape != (i420_bytes(size),):
+            raise ValueError(f"a {w}x{h} frame needs {i420_bytes(size)} bytes, got {data.dtype} {data.shape}")
+        self.data = data                                    # what the encoder reads
         self.y = self.data[:w * h].reshape(h, w)
         quarter = (w // 2) * (h // 2)
         self.u = self.data[w * h:w * h + quarter].reshape(h // 2, w // 2)

@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from avatar.pipe_write import FrameWriter, pipe_bytes
+from avatar.pipe_write import FrameWriter, page_buffer, pipe_bytes
 
 linux = sys.platform.startswith("linux")
 
@@ -93,6 +93,31 @@ def test_a_lent_frame_is_read_from_its_own_memory() -> None:
     assert got[-1] == 9
     os.close(read_end)
     os.close(write_end)
+
+
+def test_memory_made_for_lending_frames_is_an_ordinary_zeroed_array_and_goes_through_whole() -> None:
+    """The recorder keeps its 1080p frames in memory asking for 2 MB pages (one starts on a 2 MB
+    boundary on Linux): zeroed, writable, exactly the size asked, and what is written into it is what a
+    reader of the pipe gets, lent or copied."""
+    import mmap
+
+    size = 1920 * 1080 * 3 // 2
+    frame = page_buffer(size)
+    assert frame.dtype == np.uint8 and frame.shape == (size,) and not frame.any()
+    if linux and hasattr(mmap, "MADV_HUGEPAGE"):
+        assert frame.ctypes.data % (2 * 1024 * 1024) == 0
+    small = page_buffer(5000)
+    assert small.shape == (5000,) and not small.any()
+    frame[:] = np.arange(size) % 251
+    read_end, write_end = os.pipe()
+    got = bytearray()
+    reader = read_all(read_end, got)
+    writer = FrameWriter(write_end, size)
+    for _ in range(3):
+        writer.write(frame)
+    os.close(write_end)
+    reader.join(timeout=60)
+    assert bytes(got) == frame.tobytes() * 3
 
 
 def test_the_encoder_gives_a_buffer_back_only_once_the_pipe_no_longer_holds_it(tmp_path, monkeypatch) -> None:

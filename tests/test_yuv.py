@@ -111,3 +111,13 @@ def test_colours_taken_back_from_a_frame_convert_to_the_same_frame() -> None:
     for name, (x0, y0, x1, y1) in (("y", (8, 4, 56, 44)), ("u", (4, 2, 28, 22)), ("v", (4, 2, 28, 22))):
         got, want = getattr(again, name)[y0:y1, x0:x1], getattr(frame, name)[y0:y1, x0:x1]
         assert np.abs(got.astype(int) - want).max() <= 1, name
+
+
+def test_a_frame_can_live_in_memory_it_is_given() -> None:
+    """The recorder gives its frames memory made for lending to ffmpeg's pipe; the wrong size is refused."""
+    data = np.zeros(i420_bytes((64, 32)), np.uint8)
+    frame = I420Frame((64, 32), data)
+    frame.y[...] = 200
+    assert data[:64 * 32].min() == 200 and frame.data is data
+    with pytest.raises(ValueError, match="needs 3072 bytes"):
+        I420Frame((64, 32), np.zeros(3000, np.uint8))

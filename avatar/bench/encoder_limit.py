@@ -35,7 +35,8 @@ def encoder_only_x(script: str, size: tuple[int, int], seconds: float, fps: floa
     from avatar.load import ShowRequest, load_show
     from avatar.recorder import Recorder
     from avatar.scene import Scene
-    from avatar.yuv import I420Frame, surface_pixels
+    from avatar.pipe_write import page_buffer
+    from avatar.yuv import I420Frame, i420_bytes, surface_pixels
 
     pygame.font.init()
     loaded = load_show(ShowRequest(script=script, captions=True, face=face), live=False)
@@ -48,9 +49,10 @@ def encoder_only_x(script: str, size: tuple[int, int], seconds: float, fps: floa
         if pixels == "rgb":
             frames.append(bytes(surface.get_buffer()))
             continue
-        frame = I420Frame(size)
-        frame.update(surface_pixels(surface))     # the recorder's pixel path: ffmpeg gets yuv420p
-        frames.append(frame.data.tobytes())
+        # The recorder's pixel path: ffmpeg gets yuv420p, from memory made for lending to its pipe.
+        frame = I420Frame(size, page_buffer(i420_bytes(size)))
+        frame.update(surface_pixels(surface))
+        frames.append(frame.data)
     total = int(seconds * fps)
     preset = Recorder(Path(tempfile.gettempdir()) / "limit.mp4", size=size, fps=fps).preset  # its auto rule
     with tempfile.TemporaryDirectory(prefix="avatar-limit-") as tmp:
