@@ -14,6 +14,7 @@ from avatar.face.features import Features
 from avatar.face.head import build_head
 from avatar.face.jaw import (CHIN_Y, JAW_DROP, STRETCH_END, STRETCH_TOP, ChinShadow, blit_head, jaw_drop,
                              stretch_rows)
+from avatar.face.layer_cache import cached_layer
 from avatar.face.look import Look
 from avatar.face.state import FaceState
 from avatar.lru import BytesLru, surface_bytes
@@ -92,8 +93,10 @@ class ProceduralFace:
             unit = head_unit_px(size)
             ss = _supersampling(unit)
             bottom = (size[1] - eye_line_px(size)) / unit + 0.02
-            body, body_origin = build_body(self.look, unit, 2, bottom)   # big soft shapes: 2 is plenty
-            head, head_origin = build_head(self.look, unit, ss)
+            # Drawn once per look and size, then read back from the cache (a few ms instead of ~0.25 s).
+            body, body_origin = cached_layer("body", (self.look, unit, 2, bottom),
+                                             lambda: build_body(self.look, unit, 2, bottom))  # 2 is plenty here
+            head, head_origin = cached_layer("head", (self.look, unit, ss), lambda: build_head(self.look, unit, ss))
             # Tilt steps small enough that the crown moves under a pixel per step.
             step = math.degrees(0.8 / (0.75 * unit))
             opaque: dict = {}           # per turned head: dropped with it
