@@ -159,7 +159,7 @@ class Recorder:
         import pygame  # here, not at import time: `import avatar.recorder` stays cheap and headless
 
         from avatar.pipe_write import page_buffer
-        from avatar.yuv import FrameUpdate, I420Frame, apply_update, i420_bytes, surface_pixels
+        from avatar.yuv import FrameUpdate, I420Frame, apply_update, i420_bytes
 
         w, h = self.size
         # Masks R=0xFF0000, G=0xFF00, B=0xFF: the memory layout avatar.yuv reads.
@@ -181,7 +181,7 @@ class Recorder:
                     update = changed if isinstance(changed, FrameUpdate) else FrameUpdate(changed)
                     frame = yuv[id(surface)]
                     # A buffer's first frame is converted whole, whatever render says it changed.
-                    apply_update(frame, surface_pixels(surface), update, previous, whole=i < len(surfaces))
+                    apply_update(frame, surface, update, previous, whole=i < len(surfaces))
                     encoder.submit(frame.data, surface)
                     previous = frame
                     bar.update()

@@ -47,19 +47,21 @@ class FrameUpdate:
     copied: Sequence[Rect] = ()
 
 
-def apply_update(frame: I420Frame, pixels: np.ndarray, update: FrameUpdate, previous: I420Frame | None,
-                 *, whole: bool = False) -> None:
-    """Bring `frame` in step with the picture `pixels` after a draw that reported `update`: copy its
-    `copied` areas from `previous` (the frame drawn just before; None: convert them instead), convert its
-    `areas` (or the whole picture when `whole`: a buffer's first frame), then let `direct` write."""
+def apply_update(frame: I420Frame, surface: "pygame.Surface", update: FrameUpdate,  # noqa: F821 - duck-typed
+                 previous: I420Frame | None, *, whole: bool = False) -> None:
+    """Bring `frame` in step with `surface` (32-bit, the layout above) after a draw that reported
+    `update`: copy its `copied` areas from `previous` (the frame drawn just before; None: convert them
+    instead), convert its `areas` (or the whole picture when `whole`: a buffer's first frame), then let
+    `direct` write (with the surface unlocked again: it may draw on it)."""
+    pixels = surface_pixels(surface)
     if whole or update.areas is None:
         frame.update(pixels)
+    elif previous is None:
+        frame.update(pixels, [*update.copied, *update.areas])
     else:
-        if previous is None:
-            frame.update(pixels, [*update.copied, *update.areas])
-        else:
-            frame.copy_from(previous, update.copied)
-            frame.update(pixels, update.areas)
+        frame.copy_from(previous, update.copied)
+        frame.update(pixels, update.areas)
+    del pixels                      # the view locks the surface
     if update.direct is not None:
         update.direct(frame)
 

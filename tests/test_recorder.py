@@ -200,6 +200,33 @@ def test_pixels_a_render_writes_straight_into_the_frame_lie_over_those_converted
         assert (outside[0] > 150) == (i % 20 < 10) and (outside[2] > 150) == (i % 20 >= 10), (i, outside)
 
 
+def test_a_render_writing_straight_into_the_frame_may_draw_on_its_surface_again(wav: Path, out_dir: Path):
+    """The photo presenter's head goes straight into the frame; a lower third over its chin is then drawn
+    on the surface over the head's pixels and converted again, inside that write: the surface is free to
+    draw on there (not held by the conversion before it)."""
+    import pygame
+
+    from avatar.yuv import FrameUpdate, surface_pixels
+
+    band = pygame.Rect(0, 100, W, 40)
+    lower_third = pygame.Surface(band.size)
+    lower_third.fill((230, 230, 230))
+
+    def overlay_inside_the_write(t: float, surface) -> FrameUpdate:
+        surface.fill((90, 90, 90))
+
+        def write(frame) -> None:
+            surface.blit(lower_third, band)              # drawn now, as a lower third over the head
+            frame.update(surface_pixels(surface), [band])
+
+        return FrameUpdate(None, write)
+
+    target = out_dir / "write.mp4"
+    record_video(overlay_inside_the_write, 0.5, wav, target, size=(W, H), fps=FPS, progress=False)
+    frames = decoded_frames(target)
+    assert frames[5][120, W // 2].min() > 200 and frames[5][60, W // 2].max() < 120
+
+
 def test_areas_a_render_copied_from_the_frame_before_show_that_frame_there(wav: Path, out_dir: Path):
     """A render may copy part of its picture from the surface it drew just before (the other buffer,
     still untouched while it is encoded) and say so: those areas then show what that frame showed, not

@@ -114,7 +114,7 @@ def test_a_breath_copies_the_still_layer_in_yuv420p_instead_of_converting_it(sli
         k = i % 2
         seen = len(converted_whole)
         update = painter.draw_i420(buffers[k], state)
-        apply_update(frames[k], surface_pixels(buffers[k]), update, frames[1 - k] if i else None, whole=i < 2)
+        apply_update(frames[k], buffers[k], update, frames[1 - k] if i else None, whole=i < 2)
         if update.direct is not None:            # the drawn presenter: only a breath writes straight in
             breaths += 1
             if len(converted_whole) == seen and i >= 2 and _overlay(state) == _overlay(states[i - 2]):
@@ -144,8 +144,7 @@ def test_a_recording_buffer_starts_from_the_frame_drawn_just_before(slide: str) 
         for i, state in enumerate(states):
             k = i % 2
             update = painter.draw_i420(buffers[k], state)
-            apply_update(frames[k], surface_pixels(buffers[k]), update, frames[1 - k] if i else None,
-                         whole=i < 2)
+            apply_update(frames[k], buffers[k], update, frames[1 - k] if i else None, whole=i < 2)
             scene.draw(full, state)
             whole.update(surface_pixels(full))
             a, b = pygame.surfarray.pixels3d(full), pygame.surfarray.pixels3d(buffers[k])

@@ -27,7 +27,7 @@ def recorder_frame_costs(script: str, size: tuple[int, int], frames: int, fps: f
     from avatar.load import ShowRequest, load_show
     from avatar.repaint import Repainter
     from avatar.scene import Scene
-    from avatar.yuv import I420Frame, apply_update, boxes_to_convert, surface_pixels
+    from avatar.yuv import I420Frame, apply_update, boxes_to_convert
 
     pygame.font.init()
     loaded = load_show(ShowRequest(script=script, captions=True, face=face), live=False)
@@ -44,7 +44,7 @@ def recorder_frame_costs(script: str, size: tuple[int, int], frames: int, fps: f
         t1 = time.perf_counter()
         whole = i < len(buffers)
         # Copied and converted as the recorder does; a face composed in yuv420p is counted as drawing.
-        apply_update(converted[k], surface_pixels(buffers[k]), dataclasses.replace(update, direct=None),
+        apply_update(converted[k], buffers[k], dataclasses.replace(update, direct=None),
                      converted[1 - k] if i else None, whole=whole)
         t2 = time.perf_counter()
         if update.direct is not None:
