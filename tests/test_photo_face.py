@@ -420,13 +420,14 @@ def test_the_portrait_moves_aside_for_a_slide_in_both_layouts(photos, size, tmp_
     assert sizes[0] == sizes[1]
 
 
-def test_the_head_moves_in_quarter_pixel_steps(photos) -> None:
-    """The portrait's head follows the idle sway and roll to within a quarter pixel everywhere on it,
+def test_the_head_moves_in_half_pixel_steps(photos) -> None:
+    """The portrait's head follows the idle sway and roll to within half a pixel everywhere on it,
     and states closer than that give the very same move (a frame that repeats it costs next to nothing)."""
     import cv2
 
     from avatar.face.photo import STEP_PX, PhotoFace
 
+    assert STEP_PX == 0.5
     face = PhotoFace(photos["grace"], get_look("official"))
     layout = face._layout((600, 750))
     h, w = layout.mask.shape
