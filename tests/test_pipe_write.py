@@ -106,6 +106,7 @@ def test_memory_made_for_lending_frames_is_an_ordinary_zeroed_array_and_goes_thr
     assert frame.dtype == np.uint8 and frame.shape == (size,) and not frame.any()
     if linux and hasattr(mmap, "MADV_HUGEPAGE"):
         assert frame.ctypes.data % (2 * 1024 * 1024) == 0
+        assert page_buffer(1280 * 720 * 3 // 2).ctypes.data % (2 * 1024 * 1024) == 0    # one page for 720p
     small = page_buffer(5000)
     assert small.shape == (5000,) and not small.any()
     frame[:] = np.arange(size) % 251
