@@ -94,3 +94,11 @@ def test_the_folder_keeps_the_most_recently_used_entries(tmp_path: Path, monkeyp
     assert kept == sorted(f"{layer_cache.entry_key('head', i)}.npz" for i in (2, 3, 4))
     got, origin = layer_cache.cached_layer("head", 4, lambda: pytest.fail("drawn again"), folder)
     assert origin == (1.5, -2.0) and got.get_at((7, 3)) == (4, 8, 12, 255)
+
+
+def test_a_read_only_cache_still_serves_what_it_holds(builds: list[str], tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch):
+    want = frame()
+    monkeypatch.setattr(layer_cache.os, "utime", lambda *a, **k: (_ for _ in ()).throw(PermissionError("read-only")))
+    assert np.array_equal(frame(), want)
+    assert len(builds) == 2, "layers drawn again because their entry could not be marked as used"

@@ -74,10 +74,13 @@ def _read(path: Path) -> Layer | None:
         if surface.get_pitch() != pitch or pixels.nbytes != pitch * h:
             return None
         surface.get_buffer().write(pixels.tobytes(), 0)
-        os.utime(path)                 # recently used: kept when the folder is trimmed
-        return surface, origin
     except Exception:                  # missing, cut short, not an archive, another layout...
         return None
+    try:
+        os.utime(path)                 # recently used: kept when the folder is trimmed
+    except OSError:
+        pass                           # a read-only cache still serves what it holds
+    return surface, origin
 
 
 def _write(path: Path, layer: Layer) -> None:
