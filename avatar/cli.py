@@ -128,6 +128,9 @@ def cmd_record(args: argparse.Namespace) -> int:
     from avatar.output import check_output_path
     from avatar.recorder import Recorder, parse_size
 
+    from avatar import ffmpeg
+
+    ffmpeg.find_exe_in_background()    # ready by the time the encoder starts
     # Every option and output path is checked before any minute is spent on speech or frames.
     size = parse_size(args.size)
     recorder = Recorder(args.output, size=size, fps=args.fps, crf=args.crf, preset=args.preset,
@@ -161,7 +164,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         def render(t_s: float, surface):
             return painter.draw_i420(surface, show.state_at(t_s))   # what it changed on `surface`, and the face
 
-        result = recorder.record(render, tl.duration_s, wav)
+        result = recorder.record(render, tl.duration_s, wav, check_audio=False)   # our own WAV
     if not args.quiet:
         _say(f"wrote {result.output} ({result.duration_s:.1f} s, {result.frames} frames, "
              f"{result.speed_x:.1f}x real time)")

@@ -20,9 +20,30 @@ from avatar.errors import EncodeError
 from avatar.pipe_write import FrameWriter
 
 
-@functools.cache
+_exe_lock = threading.Lock()
+
+
 def exe() -> str:
     """Path of the ffmpeg binary: $AVATAR_FFMPEG, else the one inside imageio-ffmpeg."""
+    with _exe_lock:        # one lookup, even while `find_exe_in_background` is still at it
+        return _find_exe()
+
+
+def find_exe_in_background() -> None:
+    """Start looking for the binary now, in a thread: imageio-ffmpeg runs it once to check it (about
+    70 ms), which can then overlap with a command's other start-up work. A failure is left for `exe`
+    to raise where it is called."""
+    def find() -> None:
+        try:
+            exe()
+        except Exception:  # noqa: BLE001 - reported by the next exe() call, which tries again
+            pass
+
+    threading.Thread(target=find, name="find-ffmpeg", daemon=True).start()
+
+
+@functools.cache
+def _find_exe() -> str:
     override = os.environ.get("AVATAR_FFMPEG")
     if override:
         return override

@@ -134,8 +134,10 @@ class Recorder:
         """round(duration_s * fps): the video then lasts within half a frame of `duration_s`."""
         return int(round(duration_s * self.fps))
 
-    def record(self, render: Render, duration_s: float, audio_wav: str | os.PathLike[str] | None) -> RecordResult:
+    def record(self, render: Render, duration_s: float, audio_wav: str | os.PathLike[str] | None, *,
+               check_audio: bool = True) -> RecordResult:
         """Call `render(i / fps, surface)` for every frame and encode; audio_wav None gives a silent track.
+        `check_audio=False` skips probing `audio_wav` first (for a WAV the caller has just written).
 
         `render` must draw the whole picture: it gets one of two surfaces in turn (the other is being
         encoded meanwhile), so what the previous call drew is not there. Each surface still holds
@@ -152,7 +154,7 @@ class Recorder:
         if frames < 1:
             raise UsageError(f"video length {duration_s:g} s is shorter than one frame at {self.fps:g} fps")
         audio = Path(audio_wav) if audio_wav is not None else None
-        if audio is not None:
+        if audio is not None and check_audio:
             _check_audio(audio)
         path = check_output_path(self.output, overwrite=self.overwrite)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -278,6 +279,53 @@ def test_no_audio_gives_a_silent_track(out_dir: Path):
     record_video(red_then_blue, 1.0, None, target, size=(W, H), fps=FPS, progress=False)
     info = ffmpeg.media_info(target)
     assert info.audio_codec == "aac" and abs(info.audio_duration_s - 1.0) < 1 / FPS
+
+
+def test_a_wav_the_caller_just_wrote_is_not_probed_again(wav: Path, out_dir: Path, monkeypatch):
+    """`avatar record` writes the speech's WAV itself: probing it with another ffmpeg run only delays
+    the start; audio from elsewhere is still checked first."""
+    probed = []
+    real_probe = ffmpeg.probe
+    monkeypatch.setattr(ffmpeg, "probe", lambda path: probed.append(path) or real_probe(path))
+    recorder = Recorder(out_dir / "own.mp4", size=(W, H), fps=FPS, progress=False)
+    recorder.record(red_then_blue, 1.0, wav, check_audio=False)
+    assert probed == []
+    record_video(red_then_blue, 1.0, wav, out_dir / "given.mp4", size=(W, H), fps=FPS, progress=False)
+    assert probed == [wav]
+    info = ffmpeg.media_info(out_dir / "own.mp4")
+    assert info.audio_codec == "aac" and abs(info.audio_duration_s - 1.0) < 1 / FPS
+
+
+def test_the_ffmpeg_lookup_started_early_runs_once_and_leaves_failures_to_the_caller(monkeypatch, capfd):
+    import threading
+
+    calls, release = [], threading.Event()
+
+    def slow_lookup() -> str:
+        calls.append(threading.current_thread().name)
+        release.wait(10)
+        return "/opt/ffmpeg"
+
+    monkeypatch.setattr(ffmpeg, "_find_exe", functools.cache(slow_lookup))
+    ffmpeg.find_exe_in_background()
+    got = []
+    waiter = threading.Thread(target=lambda: got.append(ffmpeg.exe()))
+    waiter.start()
+    release.set()
+    waiter.join(10)
+    assert got == ["/opt/ffmpeg"] and calls == ["find-ffmpeg"]
+
+    def missing() -> str:
+        raise EncodeError("imageio-ffmpeg is not installed; run: pip install imageio-ffmpeg")
+
+    monkeypatch.setattr(ffmpeg, "_find_exe", missing)
+    ffmpeg.find_exe_in_background()
+    with pytest.raises(EncodeError, match="pip install imageio-ffmpeg"):
+        ffmpeg.exe()
+    for thread in threading.enumerate():
+        if thread.name == "find-ffmpeg":
+            thread.join(10)
+    assert capfd.readouterr().err == ""      # nothing printed by the thread
 
 
 def test_an_error_inside_render_leaves_no_file_and_no_part_file(wav: Path, out_dir: Path):
