@@ -59,11 +59,21 @@ def apply_update(frame: I420Frame, surface: "pygame.Surface", update: FrameUpdat
     elif previous is None:
         frame.update(pixels, [*update.copied, *update.areas])
     else:
-        frame.copy_from(previous, update.copied)
-        frame.update(pixels, update.areas)
+        # Areas copied only to be converted over again are not copied (on the 1080p sample, 46% of the
+        # pixels a catch-up copies: a talking mouth changes in both frames; a fade redraws all of it).
+        converted = boxes_to_convert(update.areas, frame.size)
+        frame.copy_from(previous, [a for a in update.copied if not _within(a, converted, frame.size)])
+        frame.convert_boxes(pixels, converted)
     del pixels                      # the view locks the surface
     if update.direct is not None:
         update.direct(frame)
+
+
+def _within(area: Rect, boxes: Sequence[tuple[int, int, int, int]], size: tuple[int, int]) -> bool:
+    """Whether `area`, widened to even edges, lies inside one of `boxes` (x0, y0, x1, y1)."""
+    x, y, w, h = (int(v) for v in area)
+    x0, y0, x1, y1 = even_box(x, y, x + w, y + h, size)
+    return any(b[0] <= x0 and b[1] <= y0 and x1 <= b[2] and y1 <= b[3] for b in boxes)
 
 
 def i420_bytes(size: tuple[int, int]) -> int:
@@ -95,9 +105,13 @@ class I420Frame:
     def update(self, pixels: np.ndarray, areas: Iterable[Rect] | None = None) -> None:
         """Convert `areas` of `pixels` (an (h, w, 4) uint8 array in the 32-bit layout above) into the
         frame; None converts the whole picture. Areas are widened to even edges and clipped."""
+        self.convert_boxes(pixels, boxes_to_convert(areas, self.size))
+
+    def convert_boxes(self, pixels: np.ndarray, boxes: Iterable[tuple[int, int, int, int]]) -> None:
+        """`update` for boxes already widened to even edges and merged (`boxes_to_convert`)."""
         if pixels.shape[:2] != (self.size[1], self.size[0]):
             raise ValueError(f"picture is {pixels.shape[1]}x{pixels.shape[0]}, frame is {self.size}")
-        for x0, y0, x1, y1 in boxes_to_convert(areas, self.size):
+        for x0, y0, x1, y1 in boxes:
             self._convert(pixels[y0:y1, x0:x1], x0, y0)
 
     def copy_from(self, other: I420Frame, areas: Iterable[Rect]) -> None:

@@ -121,3 +121,29 @@ def test_a_frame_can_live_in_memory_it_is_given() -> None:
     assert data[:64 * 32].min() == 200 and frame.data is data
     with pytest.raises(ValueError, match="needs 3072 bytes"):
         I420Frame((64, 32), np.zeros(3000, np.uint8))
+
+
+def test_an_area_copied_from_the_frame_before_is_not_copied_when_it_is_converted_over(monkeypatch) -> None:
+    """A buffer catching up copies the areas that changed a frame ago; one that changes again now (a
+    talking mouth) is converted anyway, so copying it first would be wasted: the frame is the same."""
+    from avatar.yuv import FrameUpdate, apply_update
+
+    size = (64, 48)
+    picture = pygame.Surface(size, 0, 32, (0xFF0000, 0xFF00, 0xFF, 0))
+    picture.fill((200, 40, 90))
+    frame = I420Frame(size)                                    # the buffer, two frames old
+    frame.update(surface_pixels(picture))
+    picture.fill((10, 220, 30), pygame.Rect(8, 8, 20, 12))     # a frame ago
+    previous = I420Frame(size)
+    previous.update(surface_pixels(picture))
+    picture.fill((250, 250, 0), pygame.Rect(30, 20, 10, 10))   # now
+    want = I420Frame(size)
+    want.update(surface_pixels(picture))
+    copies = []
+    real_copy = I420Frame.copy_from
+    monkeypatch.setattr(I420Frame, "copy_from",
+                        lambda self, other, areas: (copies.extend(areas), real_copy(self, other, areas))[1])
+    update = FrameUpdate(areas=[(28, 18, 20, 14)], copied=[(31, 21, 5, 5), (8, 8, 20, 12)])
+    apply_update(frame, picture, update, previous)
+    assert copies == [(8, 8, 20, 12)]                          # the first lies inside the converted area
+    assert np.array_equal(frame.data, want.data)
