@@ -27,10 +27,9 @@ EYES_BOX = (-0.285, -0.175, 0.285, 0.07)
 MOUTH_BOX = (-0.2, 0.17, 0.2, 0.47)
 _MARGIN = 0.016        # head units of slack so a tilted box still holds its contents
 _KEY = (255, 0, 254)   # colour key that never occurs in skin: marks "keep what was there"
-_KEPT_BYTES = 4 * 1024 * 1024    # finished boxes kept per box (eyes, brows) for one head size (hits stop rising by 3 MB)
-# The mouth's boxes repeat less closely (a pose at each of the head's tilts): on the sample speech at 1080p,
-# 745 of 4103 mouths came from kept boxes with 4 MB, 1014 with 16 MB (1247 with 64).
-_MOUTH_KEPT_BYTES = 16 * 1024 * 1024
+_KEPT_BYTES = 4 * 1024 * 1024    # finished boxes kept per box (eyes, mouth) for one head size (hits stop rising by 3 MB)
+# (The mouth's would rise further, 745 -> 1014 of the 1080p sample's 4103 mouths with 16 MB, but that saved about
+# 0.1 CPU-s a recording, too little to see, for 12 MB more: kept at 4.)
 
 GAZE_STEPS = 100      # gaze to a hundredth of its range: an iris moves well under a pixel per step
 EYE_CENTER_X = 0.144
@@ -68,8 +67,7 @@ class _Box:
     unchanged anyway, since shrinking an untouched enlargement restores the screen exactly.
     """
 
-    def __init__(self, box: tuple[float, float, float, float], unit_px: float, ss: int,
-                 kept_bytes: int = _KEPT_BYTES) -> None:
+    def __init__(self, box: tuple[float, float, float, float], unit_px: float, ss: int) -> None:
         x0, y0, x1, y1 = box
         self.box = (x0 - _MARGIN, y0 - _MARGIN, x1 + _MARGIN, y1 + _MARGIN)
         self.unit_px = unit_px
@@ -81,7 +79,7 @@ class _Box:
         self.surface: pygame.Surface = pygame.Surface((1, 1))
         self.rect = pygame.Rect(0, 0, 0, 0)       # the box on screen (the big surface is this, enlarged)
         self.area = pygame.Rect(0, 0, 0, 0)       # the part of `rect` this pose draws on
-        self._kept: BytesLru[tuple, pygame.Surface] = BytesLru(kept_bytes, surface_bytes)
+        self._kept: BytesLru[tuple, pygame.Surface] = BytesLru(_KEPT_BYTES, surface_bytes)
         self._key: tuple | None = None
         self._placed: tuple | None = None
 
@@ -350,7 +348,7 @@ class Features:
         # glance redraws the eyes alone, a raised brow the brows alone.
         self.eyes = _Box(EYES_BOX, unit_px, ss)
         self.brows = _Box(EYES_BOX, unit_px, ss)
-        self.mouth = _Box(MOUTH_BOX, unit_px, ss, _MOUTH_KEPT_BYTES)
+        self.mouth = _Box(MOUTH_BOX, unit_px, ss)
         skin = look.skin
         self.sclera = mix((244, 240, 234), skin, 0.12)
         self.lash = mix(shade(look.hair, 0.6), (20, 16, 16), 0.5)
