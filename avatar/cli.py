@@ -122,15 +122,13 @@ def cmd_say(args: argparse.Namespace) -> int:
 def cmd_record(args: argparse.Namespace) -> int:
     import tempfile
 
+    from avatar import ffmpeg
     from avatar.bilingual import plan_sidecars
     from avatar.lipsync.cues import CueSettings
     from avatar.load import load_show
     from avatar.output import check_output_path
     from avatar.recorder import Recorder, parse_size
 
-    from avatar import ffmpeg
-
-    ffmpeg.find_exe_in_background()    # ready by the time the encoder starts
     # Every option and output path is checked before any minute is spent on speech or frames.
     size = parse_size(args.size)
     recorder = Recorder(args.output, size=size, fps=args.fps, crf=args.crf, preset=args.preset,
@@ -144,6 +142,7 @@ def cmd_record(args: argparse.Namespace) -> int:
     if args.thumbnail:
         check_output_path(args.thumbnail, overwrite=args.overwrite, suffixes=(".png",))
     burn = bool(args.burn_captions) and not args.no_captions
+    ffmpeg.find_exe_in_background()    # found while the speech loads, ready when the encoder starts
     with tempfile.TemporaryDirectory(prefix="avatar-rec-") as tmp:
         wav = Path(tmp) / "voice.wav"
         # The mouth track leads the voice slightly; in a video keep that lead within one frame.

@@ -27,9 +27,9 @@ EYES_BOX = (-0.285, -0.175, 0.285, 0.07)
 MOUTH_BOX = (-0.2, 0.17, 0.2, 0.47)
 _MARGIN = 0.016        # head units of slack so a tilted box still holds its contents
 _KEY = (255, 0, 254)   # colour key that never occurs in skin: marks "keep what was there"
-_KEPT_BYTES = 4 * 1024 * 1024    # finished boxes kept per box (eyes, mouth) for one head size (hits stop rising by 3 MB)
-# (The mouth's would rise further, 745 -> 1014 of the 1080p sample's 4103 mouths with 16 MB, but that saved about
-# 0.1 CPU-s a recording, too little to see, for 12 MB more: kept at 4.)
+_KEPT_BYTES = 4 * 1024 * 1024    # finished boxes kept per box (eyes, brows, mouth) for one head size
+# More helps the mouth a little (on the 1080p sample, 745 -> 1014 of 4103 mouths from kept boxes with 16 MB): about
+# 0.1 CPU-s a recording, too little to measure, for 12 MB more.
 
 GAZE_STEPS = 100      # gaze to a hundredth of its range: an iris moves well under a pixel per step
 EYE_CENTER_X = 0.144
