@@ -29,12 +29,9 @@ Layer = tuple[pygame.Surface, tuple[float, float]]     # the surface and where h
 
 def layer_cache_dir() -> Path:
     """$AVATAR_CACHE_DIR/layers, else `layers` beside the speech cache in the user cache folder."""
-    env = os.environ.get("AVATAR_CACHE_DIR")
-    if env:
-        return Path(env) / "layers"
-    from avatar.tts.cache import default_cache_dir
+    from avatar.tts.cache import cache_folder
 
-    return default_cache_dir().parent / "layers"
+    return cache_folder("layers")
 
 
 @lru_cache(maxsize=1)

@@ -38,12 +38,10 @@ class Rig:
 
 
 def rig_cache_dir() -> Path:
-    env = os.environ.get("AVATAR_CACHE_DIR")
-    if env:
-        return Path(env) / "faces"
-    from avatar.tts.cache import default_cache_dir
+    """$AVATAR_CACHE_DIR/faces, else `faces` beside the speech cache in the user cache folder."""
+    from avatar.tts.cache import cache_folder
 
-    return default_cache_dir().parent / "faces"
+    return cache_folder("faces")
 
 
 def load_rig(path: Path, cache_dir: Path | None = None) -> Rig:

@@ -28,6 +28,13 @@ def default_cache_dir() -> Path:
     return base / "avatar" / "tts"
 
 
+def cache_folder(name: str) -> Path:
+    """$AVATAR_CACHE_DIR/`name`, else `name` beside the speech cache in the user cache folder: where the
+    other things kept between runs go (drawn layers, photo rigs, listening models)."""
+    env = os.environ.get("AVATAR_CACHE_DIR")
+    return Path(env) / name if env else default_cache_dir().parent / name
+
+
 class SpeechCache:
     """A folder of `<key>.wav` + `<key>.json`; unreadable entries count as misses."""
 
