@@ -299,20 +299,22 @@ def test_a_wav_the_caller_just_wrote_is_not_probed_again(wav: Path, out_dir: Pat
 def test_the_ffmpeg_lookup_started_early_runs_once_and_leaves_failures_to_the_caller(monkeypatch, capfd):
     import threading
 
-    calls, release = [], threading.Event()
+    calls, started, release = [], threading.Event(), threading.Event()
 
     def slow_lookup() -> str:
         calls.append(threading.current_thread().name)
-        release.wait(10)
+        started.set()
+        release.wait(60)
         return "/opt/ffmpeg"
 
     monkeypatch.setattr(ffmpeg, "_find_exe", functools.cache(slow_lookup))
     ffmpeg.find_exe_in_background()
+    assert started.wait(60)                  # the early lookup is under way (however busy the machine)
     got = []
     waiter = threading.Thread(target=lambda: got.append(ffmpeg.exe()))
     waiter.start()
     release.set()
-    waiter.join(10)
+    waiter.join(60)
     assert got == ["/opt/ffmpeg"] and calls == ["find-ffmpeg"]
 
     def missing() -> str:
@@ -324,7 +326,7 @@ def test_the_ffmpeg_lookup_started_early_runs_once_and_leaves_failures_to_the_ca
         ffmpeg.exe()
     for thread in threading.enumerate():
         if thread.name == "find-ffmpeg":
-            thread.join(10)
+            thread.join(60)
     assert capfd.readouterr().err == ""      # nothing printed by the thread
 
 
