@@ -164,6 +164,7 @@ def cmd_record(args: argparse.Namespace) -> int:
             return painter.draw_i420(surface, show.state_at(t_s))   # what it changed on `surface`, and the face
 
         result = recorder.record(render, tl.duration_s, wav, check_audio=False)   # our own WAV
+        scene.keep_built()           # the presenter's poses, for the next recording or show
     if not args.quiet:
         _say(f"wrote {result.output} ({result.duration_s:.1f} s, {result.frames} frames, "
              f"{result.speed_x:.1f}x real time)")

@@ -219,6 +219,7 @@ class Player:
 
     def _finish(self, t0: float) -> PlayStats:
         self.sound.stop()
+        self.window.keep_built()
         self.stats.wall_s = time.perf_counter() - t0
         self.stats.show_end_s = self.clock.time_s()
         return self.stats

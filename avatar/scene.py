@@ -153,6 +153,13 @@ class Scene:
         self._caption_layout("Ready.")         # the first font lookup scans the system's fonts
         self.fonts.font(round(0.052 * self.unit), bold=True)
 
+    def keep_built(self) -> None:
+        """Keep what the presenter built in this run (the drawn presenter's feature poses) on disk for
+        the next; a face with nothing to keep does nothing."""
+        keep = getattr(self.face, "keep_built", None)
+        if keep is not None:
+            keep()
+
     # Drawing -------------------------------------------------------------------------------
 
     def draw(self, surface: pygame.Surface, state: SceneState) -> None:

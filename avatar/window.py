@@ -75,6 +75,13 @@ class Window:
             self._scenes[size] = scene
         return scene
 
+    def keep_built(self) -> None:
+        """Keep what the scenes built in this run for the next (`Scene.keep_built`)."""
+        for scene in self._scenes.values():
+            keep = getattr(scene, "keep_built", None)
+            if keep is not None:
+                keep()
+
     def _set_mode(self) -> Any:
         import pygame
 

@@ -19,6 +19,7 @@ import pygame.gfxdraw
 
 from avatar.face.look import Look
 from avatar.face.mouth import mouth_geometry
+from avatar.face.pose_store import PoseStore
 from avatar.face.raster import Mapping, Point, bezier, ellipse, mix, shade, stroke, taper
 from avatar.face.state import FaceState
 from avatar.lru import BytesLru, Lru, surface_bytes
@@ -289,6 +290,18 @@ class _Steps:
         return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
 
 
+def _stored(lists: tuple, count: int) -> tuple[_Steps, ...] | None:
+    """Step lists read back from a `PoseStore` as `_Steps` (None: not kept, or kept in another shape)."""
+    if lists is None or len(lists) != count:
+        return None
+    return tuple(_Steps(paint, points, spans) for paint, points, spans in lists)
+
+
+def _raw(steps: _Steps) -> tuple:
+    """`steps` as a `PoseStore` keeps them."""
+    return (steps.paint, steps.points, steps.spans)
+
+
 def _steps(ops: Sequence[Op]) -> _Steps:
     flat: list[Point] = []
     spans = []
@@ -340,9 +353,11 @@ class Features:
     constantly: open eyes, rest mouth); each frame only maps them to pixels and draws.
     """
 
-    def __init__(self, look: Look, unit_px: float) -> None:
+    def __init__(self, look: Look, unit_px: float, store: PoseStore | None = None) -> None:
+        """`store`: where poses built in earlier runs are kept (shared by the sizes of one look)."""
         self.look = look
         self.unit_px = unit_px
+        self.store = store if store is not None else PoseStore(look)
         ss = supersampling(unit_px)
         # Eyes and brows share a box's frame but draw apart, each over its own extent: a blink or a
         # glance redraws the eyes alone, a raised brow the brows alone.
@@ -404,8 +419,13 @@ class Features:
         """Both eyes' steps before and after the iris for a lid pose, and where they draw (built once)."""
         cached = self._eye_ops.get(key)
         if cached is None:
-            eyes = tuple((_steps(before), _steps(after)) for before, after in
-                         self._build_eyes(key[0] / 50, key[1] / 20, key[2] / 20))
+            kept = _stored(self.store.get("eyes", key), 4)
+            if kept is not None:
+                eyes = ((kept[0], kept[1]), (kept[2], kept[3]))
+            else:
+                eyes = tuple((_steps(before), _steps(after)) for before, after in
+                             self._build_eyes(key[0] / 50, key[1] / 20, key[2] / 20))
+                self.store.add("eyes", key, [_raw(s) for pair in eyes for s in pair])
             # The irises are drawn inside the lids' clip, whose bounds are among the points.
             extents = [steps.extent for pair in eyes for steps in pair]
             extent = (min(e[0] for e in extents), min(e[1] for e in extents),
@@ -417,8 +437,13 @@ class Features:
         """Both brows' steps for a brow pose, and where they draw (built once)."""
         cached = self._brow_ops.get(key)
         if cached is None:
-            raise_, surprise, smile, serious = key[0] / 40, key[1] / 20, key[2] / 20, key[3] / 20
-            steps = _steps([op for s in (-1, 1) for op in self._brow(s, raise_, surprise, smile, serious)])
+            kept = _stored(self.store.get("brows", key), 1)
+            if kept is not None:
+                steps = kept[0]
+            else:
+                raise_, surprise, smile, serious = key[0] / 40, key[1] / 20, key[2] / 20, key[3] / 20
+                steps = _steps([op for s in (-1, 1) for op in self._brow(s, raise_, surprise, smile, serious)])
+                self.store.add("brows", key, [_raw(steps)])
             cached = self._brow_ops.put(key, (steps, steps.extent))
         return cached
 
@@ -442,18 +467,26 @@ class Features:
         m = box.begin(target, head_x, head_y, tilt_deg, extent)
         if m is None:
             return None
-        surprise = key[1] / 20
         for s, (before, after) in zip((-1, 1), eyes):
             _run(box, m, before)
             iris_key = (s, gx, gy, key[1])
             iris = self._iris_ops.get(iris_key)
             if iris is None:
-                iris = self._iris_ops.put(iris_key, _steps(self._iris(s * EYE_CENTER_X + gx * 0.03,
-                                                                      0.003 + gy * 0.012,
-                                                                      IRIS_R * (1.0 + 0.04 * surprise))))
+                iris = self._iris_ops.put(iris_key, self._iris_steps(iris_key))
             _run(box, m, iris)
             _run(box, m, after)
         return box.finish(target)
+
+    def _iris_steps(self, key: tuple) -> _Steps:
+        """One eye's iris for (side, gaze x, gaze y, surprise step), kept or built."""
+        kept = _stored(self.store.get("iris", key), 1)
+        if kept is not None:
+            return kept[0]
+        s, gx, gy, surprise_q = key
+        steps = _steps(self._iris(s * EYE_CENTER_X + gx * 0.03, 0.003 + gy * 0.012,
+                                  IRIS_R * (1.0 + 0.04 * (surprise_q / 20))))
+        self.store.add("iris", key, [_raw(steps)])
+        return steps
 
     def _iris(self, ix: float, iy: float, r: float) -> list[Op]:
         iris = self.look.iris
@@ -548,7 +581,12 @@ class Features:
                _q(_expr(state, "serious"), 20))
         cached = self._mouth_ops.get(key)
         if cached is None:
-            steps = _steps(self._build_mouth(state.mouth_shape, key[1] / 50, key[2] / 20, key[3] / 20))
+            kept = _stored(self.store.get("mouth", key), 1)
+            if kept is not None:
+                steps = kept[0]
+            else:
+                steps = _steps(self._build_mouth(state.mouth_shape, key[1] / 50, key[2] / 20, key[3] / 20))
+                self.store.add("mouth", key, [_raw(steps)])
             cached = self._mouth_ops.put(key, (steps, steps.extent))
         return (key, *cached)
 

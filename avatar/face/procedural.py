@@ -15,6 +15,7 @@ from avatar.face.head import build_head
 from avatar.face.jaw import (CHIN_Y, JAW_DROP, STRETCH_END, STRETCH_TOP, ChinShadow, blit_head, jaw_drop,
                              stretch_rows)
 from avatar.face.layer_cache import cached_layer
+from avatar.face.pose_store import PoseStore
 from avatar.face.look import Look
 from avatar.face.state import FaceState
 from avatar.lru import BytesLru, surface_bytes
@@ -81,11 +82,16 @@ class ProceduralFace:
     def __init__(self, look: Look) -> None:
         self.look = look
         self._layers: dict[tuple[int, int], _Layers] = {}
+        self.poses = PoseStore(look)     # the features' poses, for every size: built once per look
         self._last_pose: tuple[FaceState, pygame.Rect, _Layers, _Pose] | None = None
 
     def prepare(self, size: tuple[int, int]) -> None:
         """Build the cached parts for a rect of `size` now rather than on the first draw."""
         self._get(size)
+
+    def keep_built(self) -> None:
+        """Keep the poses built in this run on disk for the next (see avatar.face.pose_store)."""
+        self.poses.save()
 
     def _get(self, size: tuple[int, int]) -> _Layers:
         layers = self._layers.get(size)
@@ -102,7 +108,7 @@ class ProceduralFace:
             opaque: dict = {}           # per turned head: dropped with it
             rotated = BytesLru(_ROTATION_CACHE_BYTES, surface_bytes, on_drop=lambda key: opaque.pop(key, None))
             layers = _Layers(unit, body, body_origin, body.get_bounding_rect(), head, head_origin,
-                             Features(self.look, unit), ChinShadow(unit, round(JAW_DROP * unit)), step, rotated,
+                             Features(self.look, unit, self.poses), ChinShadow(unit, round(JAW_DROP * unit)), step, rotated,
                              opaque)
             if len(self._layers) >= 4:      # a window resized many times must not hoard memory
                 self._layers.pop(next(iter(self._layers)))

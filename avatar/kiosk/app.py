@@ -501,7 +501,7 @@ class KioskApp:
     def _shutdown(self) -> None:
         import pygame
 
-        for step in (self.interrupt, self.talk.cancel, self.session.cancel, self.sound.stop):
+        for step in (self.interrupt, self.talk.cancel, self.session.cancel, self.sound.stop, self.window.keep_built):
             try:
                 step()
             except Exception as exc:  # noqa: BLE001 - shutting down: keep closing the rest
