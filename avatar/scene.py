@@ -75,6 +75,9 @@ def wrap_text(text: str, font: pygame.font.Font, max_width: int) -> list[tuple[i
     return lines
 
 
+_BACKDROP_BAND = 64      # columns of the backdrop worked out at a time
+
+
 class Scene:
     """Composes one frame of `size` for a `look`; every cached piece is rebuilt only when its input changes.
 
@@ -300,19 +303,41 @@ class Scene:
         # A soft light behind the head (exp(-r^2) of an ellipse: one row times one column) and a vignette,
         # as a gain and an offset per pixel; then each colour is its gradient row times the gain, plus the
         # offset (a channel at a time: whole-frame RGB float arrays cost more than the picture is worth).
-        glow = np.outer(np.exp(-((xs - cx) / (0.55 * self.unit)) ** 2), np.exp(-((ys - cy) / (0.65 * self.unit)) ** 2))
-        vignette = np.sqrt(((xs[:, None] - w / 2) / w) ** 2 + ((ys[None, :] - h / 2) / h) ** 2)
-        darken = 1.0 - 0.35 * np.clip(vignette - 0.25, 0.0, 1.0)
-        gain = (1.0 + 0.35 * glow) * darken
-        offset = 10.0 * glow * darken
-        # A little noise stops the wide gradient from banding into visible steps.
-        offset += np.random.default_rng(7).random((w, h), dtype=np.float32) * 2.0 - 1.0
-        pixels = np.empty((w, h, 3), np.uint8)
-        for c in range(3):
-            channel = (top[c] * (1.0 - t) + bottom[c] * t)[None, :] * gain
-            channel += offset
-            pixels[..., c] = np.clip(channel, 0, 255, out=channel)
-        return pygame.surfarray.make_surface(pixels)
+        # In bands of columns small enough to stay in the processor's cache (whole-frame float arrays
+        # cost more in first touches than in arithmetic), each step in place; the noise comes from one
+        # generator in the same order, so the picture does not depend on the band width.
+        rng = np.random.default_rng(7)
+        rows = [top[c] * (1.0 - t) + bottom[c] * t for c in range(3)]     # each colour's gradient
+        light_y = np.exp(-((ys - cy) / (0.65 * self.unit)) ** 2)
+        edge_y = ((ys[None, :] - h / 2) / h) ** 2
+        surface = pygame.Surface((w, h), 0, 32)
+        pixels = pygame.surfarray.pixels3d(surface)
+        for x0 in range(0, w, _BACKDROP_BAND):
+            x = xs[x0:x0 + _BACKDROP_BAND]
+            glow = np.outer(np.exp(-((x - cx) / (0.55 * self.unit)) ** 2), light_y)
+            darken = np.sqrt(((x[:, None] - w / 2) / w) ** 2 + edge_y)      # the vignette
+            darken -= 0.25
+            np.clip(darken, 0.0, 1.0, out=darken)
+            darken *= 0.35
+            np.subtract(1.0, darken, out=darken)
+            gain = np.multiply(glow, 0.35)
+            gain += 1.0
+            gain *= darken
+            offset = glow
+            offset *= 10.0
+            offset *= darken
+            # A little noise stops the wide gradient from banding into visible steps.
+            noise = rng.random((len(x), h), dtype=np.float32)
+            noise *= 2.0
+            noise -= 1.0
+            offset += noise
+            channel = noise                        # reused for each colour in turn
+            for c in range(3):
+                np.multiply(gain, rows[c][None, :], out=channel)
+                channel += offset
+                pixels[x0:x0 + len(x), :, c] = np.clip(channel, 0, 255, out=channel)
+        del pixels                                 # the view locks the surface
+        return surface
 
     def _load_background_image(self) -> pygame.Surface | None:
         if self._background_image is False:

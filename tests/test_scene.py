@@ -55,6 +55,21 @@ def test_frame_is_deterministic_and_drawn_everywhere(scene: Scene) -> None:
     assert a.std() > 10                      # not a blank frame
 
 
+def test_the_backdrop_is_the_same_however_it_is_worked_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gradient, the light behind the head, the vignette and the dithering noise are worked out a band
+    of columns at a time: the band's width changes nothing, and the noise is there (no flat gradient)."""
+    import avatar.scene as scene_module
+
+    pictures = []
+    for band in (7, 64, 10_000):
+        monkeypatch.setattr(scene_module, "_BACKDROP_BAND", band)
+        pictures.append(pygame.surfarray.array3d(Scene((330, 200), get_look("official"))._backdrop(False)))
+    assert np.array_equal(pictures[0], pictures[1]) and np.array_equal(pictures[1], pictures[2])
+    rows = pictures[0].astype(int)
+    assert np.abs(np.diff(rows[:, 100], axis=0)).max() >= 1       # dithered along a row
+    assert rows[165, 40:60].mean() > rows[2, 40:60].mean()        # brighter behind the head than at the edge
+
+
 def test_lower_third_shows_name_and_role_at_the_left(scene: Scene) -> None:
     """A dark panel with an accent bar and the name in bold white appears in the lower left."""
     base = frame(scene, SceneState(t_s=1.0))
