@@ -11,7 +11,6 @@ import numpy as np
 import pygame
 import pytest
 
-import avatar.face.features as features
 import avatar.face.pose_store as pose_store
 from avatar.face import get_look
 from avatar.face.features import Features
@@ -132,11 +131,6 @@ def test_the_folder_keeps_the_most_recently_used_looks(tmp_path: Path, monkeypat
         parts.store.save()
     kept = sorted(p.name for p in tmp_path.glob("poses-*.npz"))
     assert kept == sorted(pose_store.file_name(look) for look in looks[1:])
-
-
-def test_a_pose_kept_in_another_shape_is_built_instead() -> None:
-    assert features._stored(None, 1) is None
-    assert features._stored(((), ()), 1) is None     # kept in another shape: built instead
 
 
 def test_a_recording_keeps_its_poses_for_the_next(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import pygame
@@ -290,18 +290,6 @@ class _Steps:
         return (float(lo[0]), float(lo[1]), float(hi[0]), float(hi[1]))
 
 
-def _stored(lists: tuple, count: int) -> tuple[_Steps, ...] | None:
-    """Step lists read back from a `PoseStore` as `_Steps` (None: not kept, or kept in another shape)."""
-    if lists is None or len(lists) != count:
-        return None
-    return tuple(_Steps(paint, points, spans) for paint, points, spans in lists)
-
-
-def _raw(steps: _Steps) -> tuple:
-    """`steps` as a `PoseStore` keeps them."""
-    return (steps.paint, steps.points, steps.spans)
-
-
 def _steps(ops: Sequence[Op]) -> _Steps:
     flat: list[Point] = []
     spans = []
@@ -419,13 +407,9 @@ class Features:
         """Both eyes' steps before and after the iris for a lid pose, and where they draw (built once)."""
         cached = self._eye_ops.get(key)
         if cached is None:
-            kept = _stored(self.store.get("eyes", key), 4)
-            if kept is not None:
-                eyes = ((kept[0], kept[1]), (kept[2], kept[3]))
-            else:
-                eyes = tuple((_steps(before), _steps(after)) for before, after in
-                             self._build_eyes(key[0] / 50, key[1] / 20, key[2] / 20))
-                self.store.add("eyes", key, [_raw(s) for pair in eyes for s in pair])
+            b0, a0, b1, a1 = self._poses("eyes", key, lambda: [
+                _steps(ops) for pair in self._build_eyes(key[0] / 50, key[1] / 20, key[2] / 20) for ops in pair])
+            eyes = ((b0, a0), (b1, a1))
             # The irises are drawn inside the lids' clip, whose bounds are among the points.
             extents = [steps.extent for pair in eyes for steps in pair]
             extent = (min(e[0] for e in extents), min(e[1] for e in extents),
@@ -437,13 +421,9 @@ class Features:
         """Both brows' steps for a brow pose, and where they draw (built once)."""
         cached = self._brow_ops.get(key)
         if cached is None:
-            kept = _stored(self.store.get("brows", key), 1)
-            if kept is not None:
-                steps = kept[0]
-            else:
-                raise_, surprise, smile, serious = key[0] / 40, key[1] / 20, key[2] / 20, key[3] / 20
-                steps = _steps([op for s in (-1, 1) for op in self._brow(s, raise_, surprise, smile, serious)])
-                self.store.add("brows", key, [_raw(steps)])
+            raise_, surprise, smile, serious = key[0] / 40, key[1] / 20, key[2] / 20, key[3] / 20
+            (steps,) = self._poses("brows", key, lambda: [
+                _steps([op for s in (-1, 1) for op in self._brow(s, raise_, surprise, smile, serious)])])
             cached = self._brow_ops.put(key, (steps, steps.extent))
         return cached
 
@@ -472,21 +452,22 @@ class Features:
             iris_key = (s, gx, gy, key[1])
             iris = self._iris_ops.get(iris_key)
             if iris is None:
-                iris = self._iris_ops.put(iris_key, self._iris_steps(iris_key))
+                (steps,) = self._poses("iris", iris_key, lambda: [_steps(self._iris(
+                    s * EYE_CENTER_X + gx * 0.03, 0.003 + gy * 0.012, IRIS_R * (1.0 + 0.04 * (key[1] / 20))))])
+                iris = self._iris_ops.put(iris_key, steps)
             _run(box, m, iris)
             _run(box, m, after)
         return box.finish(target)
 
-    def _iris_steps(self, key: tuple) -> _Steps:
-        """One eye's iris for (side, gaze x, gaze y, surprise step), kept or built."""
-        kept = _stored(self.store.get("iris", key), 1)
+    def _poses(self, part: str, key: tuple, build: Callable[[], list[_Steps]]) -> tuple[_Steps, ...]:
+        """The step lists of `part`'s pose `key`: read back from the store (an earlier run built them),
+        else built now and given to the store."""
+        kept = self.store.get(part, key)
         if kept is not None:
-            return kept[0]
-        s, gx, gy, surprise_q = key
-        steps = _steps(self._iris(s * EYE_CENTER_X + gx * 0.03, 0.003 + gy * 0.012,
-                                  IRIS_R * (1.0 + 0.04 * (surprise_q / 20))))
-        self.store.add("iris", key, [_raw(steps)])
-        return steps
+            return tuple(_Steps(paint, points, spans) for paint, points, spans in kept)
+        built = tuple(build())
+        self.store.add(part, key, [(steps.paint, steps.points, steps.spans) for steps in built])
+        return built
 
     def _iris(self, ix: float, iy: float, r: float) -> list[Op]:
         iris = self.look.iris
@@ -581,12 +562,8 @@ class Features:
                _q(_expr(state, "serious"), 20))
         cached = self._mouth_ops.get(key)
         if cached is None:
-            kept = _stored(self.store.get("mouth", key), 1)
-            if kept is not None:
-                steps = kept[0]
-            else:
-                steps = _steps(self._build_mouth(state.mouth_shape, key[1] / 50, key[2] / 20, key[3] / 20))
-                self.store.add("mouth", key, [_raw(steps)])
+            (steps,) = self._poses("mouth", key, lambda: [
+                _steps(self._build_mouth(state.mouth_shape, key[1] / 50, key[2] / 20, key[3] / 20))])
             cached = self._mouth_ops.put(key, (steps, steps.extent))
         return (key, *cached)
 
