@@ -34,13 +34,18 @@ def layer_cache_dir() -> Path:
     return cache_folder("layers")
 
 
-@lru_cache(maxsize=1)
-def _sources_hash() -> str:
+@lru_cache(maxsize=8)
+def sources_hash(names: tuple[str, ...]) -> str:
+    """A digest of these files of avatar/face: what is kept on disk for them is stale once it changes."""
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for name in _SOURCES:
+    for name in names:
         digest.update((here / name).read_bytes())
     return digest.hexdigest()
+
+
+def _sources_hash() -> str:
+    return sources_hash(_SOURCES)
 
 
 def entry_key(kind: str, params: object) -> str:

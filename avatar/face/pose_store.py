@@ -16,11 +16,12 @@ import hashlib
 import json
 import os
 import tempfile
-from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+
+from avatar.face.layer_cache import sources_hash
 
 FORMAT_VERSION = 1
 MAX_FILES = 8             # looks kept (about 11 MB each); the least recently used go first
@@ -33,20 +34,8 @@ Paint = tuple[int, "tuple[int, int, int] | None", float]        # kind, colour (
 StepList = tuple[tuple[Paint, ...], np.ndarray, tuple[tuple[int, int, int], ...]]
 
 
-def pose_store_dir() -> Path:
-    """$AVATAR_CACHE_DIR/poses, else `poses` beside the speech cache in the user cache folder."""
-    from avatar.tts.cache import cache_folder
-
-    return cache_folder("poses")
-
-
-@lru_cache(maxsize=1)
 def _sources_hash() -> str:
-    here = Path(__file__).parent
-    digest = hashlib.sha256()
-    for name in _SOURCES:
-        digest.update((here / name).read_bytes())
-    return digest.hexdigest()
+    return sources_hash(_SOURCES)
 
 
 def file_name(look: object) -> str:
@@ -69,7 +58,10 @@ class PoseStore:
 
     @property
     def path(self) -> Path:
-        return (self._folder or pose_store_dir()) / file_name(self.look)
+        from avatar.tts.cache import cache_folder
+
+        # $AVATAR_CACHE_DIR/poses, else `poses` beside the speech cache in the user cache folder.
+        return (self._folder or cache_folder("poses")) / file_name(self.look)
 
     def get(self, part: str, key: object) -> tuple[StepList, ...] | None:
         """The step lists kept for `part`'s pose `key` (a repr that says all of it), or None."""
