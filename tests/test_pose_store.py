@@ -115,6 +115,14 @@ def test_an_unreadable_file_or_folder_is_no_error(tmp_path: Path, builds: list[s
     builds.clear()
     draw(Features(look, UNIT_PX, PoseStore(look, tmp_path)), states()[4])
     assert builds == []
+    # A whole archive whose offsets do not fit its arrays is ignored too, not drawn from.
+    with np.load(store.path) as data:
+        arrays = {name: data[name] for name in data.files}
+    arrays["list_points"] = arrays["list_points"][::-1].copy()
+    np.savez(store.path, **arrays)
+    builds.clear()
+    assert np.array_equal(draw(Features(look, UNIT_PX, PoseStore(look, tmp_path)), states()[4]), expected)
+    assert "mouth" in builds
     blocked = tmp_path / "a-file"
     blocked.write_text("")
     nowhere = Features(look, UNIT_PX, PoseStore(look, blocked / "poses"))

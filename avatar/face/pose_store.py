@@ -114,7 +114,7 @@ class PoseStore:
             with np.load(self.path, allow_pickle=False) as data:
                 arrays = {name: data[name] for name in data.files}
             names = [str(n) for n in arrays["keys"]]
-            if len(arrays["entries"]) != len(names) + 1:
+            if not _consistent(arrays, len(names)):
                 return
         except Exception:                        # missing, cut short, not an archive, another layout...
             return
@@ -137,6 +137,18 @@ class PoseStore:
             spans = tuple((s, m, e) for s, m, e in a["spans"][p0:p1].tolist())
             out.append((paint, a["points"][c0:c1].reshape(2, -1), spans))   # xs then ys: a view, no copy
         return tuple(out)
+
+
+def _consistent(a: dict[str, np.ndarray], count: int) -> bool:
+    """Whether the arrays of a file hold `count` entries whose offsets all lie in order inside them."""
+    entries, paint_at, points_at = a["entries"], a["list_paint"], a["list_points"]
+    lists = len(paint_at) - 1
+    return (len(entries) == count + 1 and len(points_at) == lists + 1 and entries[0] == 0
+            and entries[-1] == lists and paint_at[0] == 0 and points_at[0] == 0
+            and paint_at[-1] == len(a["paint"]) == len(a["spans"]) and points_at[-1] == len(a["points"])
+            and a["paint"].shape[1:] == (5,) and a["spans"].shape[1:] == (3,)
+            and bool(np.all(np.diff(entries) >= 0)) and bool(np.all(np.diff(paint_at) >= 0))
+            and bool(np.all(np.diff(points_at) % 2 == 0)) and bool(np.all(np.diff(points_at) >= 0)))
 
 
 def _pack(entries: list[tuple[str, tuple[StepList, ...]]]) -> dict[str, np.ndarray]:
