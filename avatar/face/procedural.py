@@ -15,8 +15,8 @@ from avatar.face.head import build_head
 from avatar.face.jaw import (CHIN_Y, JAW_DROP, STRETCH_END, STRETCH_TOP, ChinShadow, blit_head, jaw_drop,
                              stretch_rows)
 from avatar.face.layer_cache import cached_layer
-from avatar.face.pose_store import PoseStore
 from avatar.face.look import Look
+from avatar.face.pose_store import PoseStore
 from avatar.face.state import FaceState
 from avatar.lru import BytesLru, surface_bytes
 
@@ -108,8 +108,8 @@ class ProceduralFace:
             opaque: dict = {}           # per turned head: dropped with it
             rotated = BytesLru(_ROTATION_CACHE_BYTES, surface_bytes, on_drop=lambda key: opaque.pop(key, None))
             layers = _Layers(unit, body, body_origin, body.get_bounding_rect(), head, head_origin,
-                             Features(self.look, unit, self.poses), ChinShadow(unit, round(JAW_DROP * unit)), step, rotated,
-                             opaque)
+                             Features(self.look, unit, self.poses), ChinShadow(unit, round(JAW_DROP * unit)), step,
+                             rotated, opaque)
             if len(self._layers) >= 4:      # a window resized many times must not hoard memory
                 self._layers.pop(next(iter(self._layers)))
             self._layers[size] = layers
