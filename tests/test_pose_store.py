@@ -130,6 +130,17 @@ def test_an_unreadable_file_or_folder_is_no_error(tmp_path: Path, builds: list[s
     nowhere.store.save()                             # cannot write there: silently built again next time
 
 
+def test_presenters_of_one_look_share_one_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A window resized or a kiosk going full screen makes another presenter: it reads the same poses and
+    adds to the same store (one file read, nothing saved twice over another's additions)."""
+    from avatar.face.procedural import ProceduralFace
+
+    monkeypatch.setenv("AVATAR_CACHE_DIR", str(tmp_path))
+    one, two = ProceduralFace(get_look("official")), ProceduralFace(get_look("official"))
+    assert one.poses is two.poses and one.poses.path.parent == tmp_path / "poses"
+    assert ProceduralFace(get_look("host")).poses is not one.poses
+
+
 def test_the_folder_keeps_the_most_recently_used_looks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(pose_store, "MAX_FILES", 2)
     looks = [get_look(name) for name in ("official", "host", "presenter")]

@@ -19,7 +19,7 @@ import pygame.gfxdraw
 
 from avatar.face.look import Look
 from avatar.face.mouth import mouth_geometry
-from avatar.face.pose_store import PoseStore
+from avatar.face.pose_store import PoseStore, store_for
 from avatar.face.raster import Mapping, Point, bezier, ellipse, mix, shade, stroke, taper
 from avatar.face.state import FaceState
 from avatar.lru import BytesLru, Lru, surface_bytes
@@ -345,7 +345,7 @@ class Features:
         """`store`: where poses built in earlier runs are kept (shared by the sizes of one look)."""
         self.look = look
         self.unit_px = unit_px
-        self.store = store if store is not None else PoseStore(look)
+        self.store = store if store is not None else store_for(look)
         ss = supersampling(unit_px)
         # Eyes and brows share a box's frame but draw apart, each over its own extent: a blink or a
         # glance redraws the eyes alone, a raised brow the brows alone.

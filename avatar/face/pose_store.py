@@ -25,13 +25,14 @@ from avatar.face.layer_cache import sources_hash
 
 FORMAT_VERSION = 1
 MAX_FILES = 8             # looks kept (about 11 MB each); the least recently used go first
-MAX_POSES = 8192          # poses one file holds at most (a long speech uses about 1300)
+MAX_POSES = 4096          # poses one file (and a run's additions) holds at most: ~40 MB; the sample uses ~1300
 _SOURCES = ("features.py", "mouth.py", "raster.py", "look.py")   # what builds the poses
 
 Paint = tuple[int, "tuple[int, int, int] | None", float]        # kind, colour (None: none), alpha
 # One list of drawing steps: per step its paint, all their points in head units ((2, n): xs then ys),
 # and per step the columns of its points, of its bounds and its end (as avatar.face.features uses them).
 StepList = tuple[tuple[Paint, ...], np.ndarray, tuple[tuple[int, int, int], ...]]
+_STORES: dict[str, "PoseStore"] = {}      # by file: see `store_for`
 
 
 def _sources_hash() -> str:
@@ -44,24 +45,28 @@ def file_name(look: object) -> str:
     return f"poses-{hashlib.sha256(blob.encode('utf-8')).hexdigest()[:32]}.npz"
 
 
+def store_for(look: object) -> "PoseStore":
+    """The one store of this process for `look` in the cache folder: every presenter of that look (a window
+    resized, a kiosk going full screen) reads the file once and adds to the same store."""
+    store = PoseStore(look)
+    return _STORES.setdefault(str(store.path), store)
+
+
 class PoseStore:
     """The poses of one look: `get` what an earlier run (or this one) kept, `add` what was just built,
     `save` to keep this run's additions for the next (nothing is written until then)."""
 
     def __init__(self, look: object, folder: Path | None = None) -> None:
+        """`folder`: where the file lies; $AVATAR_CACHE_DIR/poses, else `poses` beside the speech cache in
+        the user cache folder, if None."""
+        from avatar.tts.cache import cache_folder
+
         self.look = look
-        self._folder = folder
+        self.path = (folder if folder is not None else cache_folder("poses")) / file_name(look)
         self._loaded = False
         self._index: dict[str, int] = {}        # pose key -> entry in the arrays read from disk
         self._arrays: dict[str, np.ndarray] = {}
         self._added: dict[str, tuple[StepList, ...]] = {}
-
-    @property
-    def path(self) -> Path:
-        from avatar.tts.cache import cache_folder
-
-        # $AVATAR_CACHE_DIR/poses, else `poses` beside the speech cache in the user cache folder.
-        return (self._folder or cache_folder("poses")) / file_name(self.look)
 
     def get(self, part: str, key: object) -> tuple[StepList, ...] | None:
         """The step lists kept for `part`'s pose `key` (a repr that says all of it), or None."""

@@ -16,7 +16,7 @@ from avatar.face.jaw import (CHIN_Y, JAW_DROP, STRETCH_END, STRETCH_TOP, ChinSha
                              stretch_rows)
 from avatar.face.layer_cache import cached_layer
 from avatar.face.look import Look
-from avatar.face.pose_store import PoseStore
+from avatar.face.pose_store import store_for
 from avatar.face.state import FaceState
 from avatar.lru import BytesLru, surface_bytes
 
@@ -82,7 +82,7 @@ class ProceduralFace:
     def __init__(self, look: Look) -> None:
         self.look = look
         self._layers: dict[tuple[int, int], _Layers] = {}
-        self.poses = PoseStore(look)     # the features' poses, for every size: built once per look
+        self.poses = store_for(look)     # the features' poses, for every size: built once per look
         self._last_pose: tuple[FaceState, pygame.Rect, _Layers, _Pose] | None = None
 
     def prepare(self, size: tuple[int, int]) -> None:
