@@ -88,25 +88,30 @@ def _read(path: Path) -> Layer | None:
 def _write(path: Path, layer: Layer) -> None:
     surface, origin = layer
     w, h = surface.get_size()
+    # A read-only or full disk is no error: the layer is drawn again next time.
+    write_npz(path, {"shape": np.array([w, h, surface.get_pitch(), surface.get_bitsize(),
+                                        surface.get_flags() & pygame.SRCALPHA], np.int64),
+                     "masks": np.array(surface.get_masks(), np.int64), "origin": np.array(origin, np.float64),
+                     "pixels": np.frombuffer(bytes(surface.get_buffer()), np.uint8)},
+              keep=MAX_ENTRIES)
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray], *, keep: int, pattern: str = "*.npz") -> bool:
+    """Write `arrays` to `path` whole or not at all (also with two runs writing at once), then leave only
+    the `keep` most recently used files matching `pattern` in its folder. False if the disk said no."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".part-", suffix=".npz", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as out:
-                np.savez(out, shape=np.array([w, h, surface.get_pitch(), surface.get_bitsize(),
-                                              surface.get_flags() & pygame.SRCALPHA], np.int64),
-                         masks=np.array(surface.get_masks(), np.int64), origin=np.array(origin, np.float64),
-                         pixels=np.frombuffer(bytes(surface.get_buffer()), np.uint8))
-            os.replace(tmp, path)       # whole or not at all, also with two runs writing at once
+                np.savez(out, **arrays)
+            os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _trim(path.parent)
+        files = sorted(path.parent.glob(pattern), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in files[keep:]:
+            old.unlink(missing_ok=True)
     except OSError:
-        pass                            # a read-only or full disk: the layer is drawn again next time
-
-
-def _trim(folder: Path) -> None:
-    entries = sorted(folder.glob("*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in entries[MAX_ENTRIES:]:
-        old.unlink(missing_ok=True)
+        return False
+    return True

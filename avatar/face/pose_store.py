@@ -15,13 +15,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from avatar.face.layer_cache import sources_hash
+from avatar.face.layer_cache import sources_hash, write_npz
 
 FORMAT_VERSION = 1
 MAX_FILES = 8             # looks kept (about 11 MB each); the least recently used go first
@@ -91,19 +90,7 @@ class PoseStore:
             return
         entries = [(name, self._entry(i)) for name, i in self._index.items()] + list(self._added.items())
         arrays = _pack(entries)
-        try:
-            folder = self.path.parent
-            folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".part-", suffix=".npz", dir=folder)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    np.savez(out, **arrays)
-                os.replace(tmp, self.path)      # also with two runs writing at once: one of them wins
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-            _trim(folder)
-        except OSError:
+        if not write_npz(self.path, arrays, keep=MAX_FILES, pattern="poses-*.npz"):
             return                               # a read-only or full disk: built again next time
         self._arrays = arrays                    # what the file now holds
         self._index = {name: i for i, (name, _) in enumerate(entries)}
@@ -178,9 +165,3 @@ def _pack(entries: list[tuple[str, tuple[StepList, ...]]]) -> dict[str, np.ndarr
             "paint": np.array(paint_rows, np.float64).reshape(-1, 5),
             "spans": np.array(span_rows, np.int64).reshape(-1, 3),
             "points": np.concatenate(points) if points else np.zeros(0, np.float64)}
-
-
-def _trim(folder: Path) -> None:
-    files = sorted(folder.glob("poses-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in files[MAX_FILES:]:
-        old.unlink(missing_ok=True)
